@@ -175,10 +175,13 @@ def run(out_dir, npm_cache, update_pins, skip_missing):
             src_hashes[rel] = onnx_builder.sha256_file(path)
         pinned = pins["models"].get(name, {})
         new_pins["models"][name] = {"sources": src_hashes, "onnx": pinned.get("onnx")}
-        for rel, h in src_hashes.items():
-            want = pinned.get("sources", {}).get(rel)
-            if want != h:
-                problems.append("%s: source %s sha256 %s, pinned %s" % (name, rel, h, want))
+        bad_sources = ["%s: source %s sha256 %s, pinned %s"
+                       % (name, rel, h, pinned.get("sources", {}).get(rel))
+                       for rel, h in src_hashes.items()
+                       if pinned.get("sources", {}).get(rel) != h]
+        if bad_sources and not update_pins:
+            problems.extend(bad_sources)  # never convert unpinned bytes
+            continue
         out_file = name + ".onnx"
         out_path = os.path.join(out_dir, out_file)
         t0 = time.monotonic()
