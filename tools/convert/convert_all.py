@@ -120,7 +120,23 @@ def _convert_one(m, src_paths, out_path):
     for key in ("input", "outputs", "output_dim", "preprocess"):
         if key not in fields:
             raise SetupError("%s: converter returned no %r" % (m["name"], key))
+    _check_fields(m["name"], fields)
     return sha, fields
+
+
+def _check_fields(name, f):
+    # The C++ reader trusts these; a converter module returning something else is a bug.
+    inp, pre = f["input"], f["preprocess"]
+    ok = (inp.get("name") == "input" and inp.get("layout") == "NCHW"
+          and len(inp.get("shape", [])) == 4 and inp["shape"][:2] == [1, 3]
+          and isinstance(f["output_dim"], int) and f["output_dim"] > 0
+          and f["outputs"] and all(isinstance(o, str) for o in f["outputs"])
+          and pre.get("color") in ("RGB", "BGR") and len(pre.get("mean", [])) == 3
+          and pre.get("size") == [inp["shape"][3], inp["shape"][2]]
+          and float(pre.get("scale", 0)) > 0)
+    if not ok:
+        raise SetupError("%s: converter returned malformed manifest fields: %s"
+                         % (name, json.dumps(f, sort_keys=True)))
 
 
 def _load_pins():
