@@ -1,0 +1,117 @@
+#include "audit/log_tiles.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace facetrail::logstore {
+namespace {
+
+// A decimal without sign or leading zeros, at most max.
+bool ParseSmallDecimal(std::string_view s, uint64_t max, uint64_t* out) {
+  if (s.empty() || s.size() > 3 || (s.size() > 1 && s[0] == '0')) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > max) return false;
+  *out = v;
+  return true;
+}
+
+bool ParseTileIndex(std::string_view s, uint64_t* out) {
+  std::vector<std::string_view> groups;
+  size_t start = 0;
+  while (true) {
+    size_t slash = s.find('/', start);
+    groups.push_back(s.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  // u64 has at most 20 digits: 7 groups.
+  if (groups.size() > 7) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    std::string_view g = groups[i];
+    bool last = i + 1 == groups.size();
+    if (!last) {
+      if (g.size() != 4 || g[0] != 'x') return false;
+      g.remove_prefix(1);
+    }
+    if (g.size() != 3) return false;
+    uint64_t d = 0;
+    for (char c : g) {
+      if (c < '0' || c > '9') return false;
+      d = d * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (i == 0 && groups.size() > 1 && d == 0) return false;  // non-canonical leading group
+    if (v > (UINT64_MAX - d) / 1000) return false;
+    v = v * 1000 + d;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string FormatTileIndex(uint64_t n) {
+  std::vector<uint64_t> groups;
+  do {
+    groups.push_back(n % 1000);
+    n /= 1000;
+  } while (n > 0);
+  std::string out;
+  for (size_t i = groups.size(); i-- > 0;) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "%s%03u", i == 0 ? "" : "x",
+                  static_cast<unsigned>(groups[i]));
+    out += buf;
+    if (i != 0) out += '/';
+  }
+  return out;
+}
+
+std::string FormatTilePath(const TilePath& t) {
+  if (t.kind == TilePath::Kind::kCheckpoint) return "checkpoint";
+  std::string out = "tile/";
+  out += t.kind == TilePath::Kind::kEntryBundle ? "entries" : std::to_string(t.level);
+  out += '/';
+  out += FormatTileIndex(t.index);
+  if (t.width < kTileWidth) out += ".p/" + std::to_string(t.width);
+  return out;
+}
+
+StatusOr<TilePath> ParseTilePath(std::string_view path) {
+  auto bad = [&]() { return InvalidArgumentError("not a tlog-tiles path: '" +
+                                                 std::string(path.substr(0, 200)) + "'"); };
+  if (path.size() > 128) return bad();
+  TilePath t;
+  if (path == "checkpoint") return t;
+  if (path.substr(0, 5) != "tile/") return bad();
+  std::string_view rest = path.substr(5);
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return bad();
+  std::string_view level = rest.substr(0, slash);
+  rest.remove_prefix(slash + 1);
+  if (level == "entries") {
+    t.kind = TilePath::Kind::kEntryBundle;
+  } else {
+    uint64_t l;
+    if (!ParseSmallDecimal(level, kMaxTileLevel, &l)) return bad();
+    t.kind = TilePath::Kind::kHashTile;
+    t.level = static_cast<int>(l);
+  }
+  size_t p = rest.find(".p/");
+  std::string_view index = rest.substr(0, p);
+  if (p != std::string_view::npos) {
+    uint64_t w;
+    if (!ParseSmallDecimal(rest.substr(p + 3), kTileWidth - 1, &w) || w == 0) return bad();
+    t.width = w;
+  }
+  if (!ParseTileIndex(index, &t.index)) return bad();
+  // The first leaf (or node) of the tile must be addressable in u64.
+  if (t.index > (UINT64_MAX / kTileWidth)) return bad();
+  return t;
+}
+
+}  // namespace facetrail::logstore
