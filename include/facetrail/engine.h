@@ -69,6 +69,10 @@ struct EngineOptions {
   float min_detection_score = 0.6f;
   int max_faces = 64;                // detect() reports at most this many
   int threads = 1;                   // OpenCV threads per inference call
+  // Manifest names of the models to use; empty = the measured defaults (docs/vision.md):
+  // detector "blazeface-back", embedder "mobilefacenet".
+  std::string detector_name;
+  std::string embedder_name;
 };
 
 struct ModelInfo {
@@ -100,8 +104,10 @@ class Engine {
   virtual const ModelInfo& embedder() const = 0;
   virtual const ModelInfo& detector() const = 0;
 
-  // The engine's default operating threshold on cosine similarity (see docs/models.md
-  // for how it was chosen). Deployments set thresholds as a target FMR instead.
+  // The engine's default operating threshold on cosine similarity, measured for this exact
+  // embedder file (see docs/vision.md for how it was chosen). NaN when the embedder has no
+  // measured threshold: then no comparison reaches it and callers must refuse to decide.
+  // Deployments set thresholds as a target FMR instead.
   virtual float default_threshold() const = 0;
 };
 

@@ -1,0 +1,47 @@
+// BlazeFace face detector on OpenCV dnn: letterboxes the image to the model's square
+// input (aspect ratio kept, padding right/bottom), runs the network, decodes all anchors,
+// applies weighted NMS and orders faces most prominent first (blazeface.h).
+//
+// Thread-safety: Detect() is const and safe from any thread (networks come from a pool).
+#ifndef FACETRAIL_VISION_DETECTOR_H_
+#define FACETRAIL_VISION_DETECTOR_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "facetrail/engine.h"
+#include "vision/blazeface.h"
+#include "vision/model_manifest.h"
+#include "vision/net_pool.h"
+
+namespace facetrail::vision {
+
+// Converts an 8-bit RGB image already at the network's input size into an NCHW float blob:
+// (pixel - mean) * scale per channel, channels in the order `pre` asks for.
+cv::Mat MakeInputBlob(const cv::Mat& rgb, const Preprocess& pre);
+
+class BlazeFaceDetector {
+ public:
+  // Loads and verifies entry.file under models_dir. kInvalidArgument if the model's input
+  // is not square.
+  static StatusOr<std::unique_ptr<BlazeFaceDetector>> Create(const ModelEntry& entry,
+                                                             const std::string& models_dir);
+
+  // Faces in an RGB image, most prominent first, at most max_faces. Keypoints and boxes in
+  // image pixels; quality is left empty. kInternal if inference fails.
+  StatusOr<std::vector<Face>> Detect(const cv::Mat& rgb, float min_score, int max_faces) const;
+
+ private:
+  BlazeFaceDetector(ModelEntry entry, std::unique_ptr<NetPool> pool);
+
+  const ModelEntry entry_;
+  const std::unique_ptr<NetPool> pool_;
+  const std::vector<Anchor> anchors_;
+};
+
+}  // namespace facetrail::vision
+
+#endif  // FACETRAIL_VISION_DETECTOR_H_
