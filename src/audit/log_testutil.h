@@ -15,11 +15,19 @@
 
 namespace facetrail::logstore::testing {
 
-// A directory under $TMPDIR removed (recursively) when the object dies.
+// tmpfs when present. For tests whose crashes are simulated (fault env) or are process
+// crashes (SIGKILL keeps the page cache), real fsync latency adds minutes and no coverage.
+inline std::string ScratchRoot() {
+  if (std::filesystem::is_directory("/dev/shm")) return "/dev/shm";
+  return std::filesystem::temp_directory_path().string();
+}
+
+// A directory under $TMPDIR (or ScratchRoot()) removed (recursively) when the object dies.
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ftlog-XXXXXX").string();
+  explicit TempDir(bool scratch = false) {
+    std::string root = scratch ? ScratchRoot() : std::filesystem::temp_directory_path().string();
+    std::string tmpl = root + "/ftlog-XXXXXX";
     char* p = ::mkdtemp(tmpl.data());
     EXPECT_NE(p, nullptr);
     path_ = tmpl;
