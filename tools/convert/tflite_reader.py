@@ -158,6 +158,14 @@ def _parse_options(opcode, t):
         return {"keep_dims": t.boolean(0) if t else False}
     if opcode == "SQUEEZE":
         return {"squeeze_dims": t.vector(0, np.int32).tolist() if t else []}
+    if opcode == "STRIDED_SLICE":
+        return {"begin_mask": t.i32(0), "end_mask": t.i32(1),
+                "ellipsis_mask": t.i32(2), "new_axis_mask": t.i32(3),
+                "shrink_axis_mask": t.i32(4)} if t else {
+                    "begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0,
+                    "new_axis_mask": 0, "shrink_axis_mask": 0}
+    if opcode == "CAST":
+        return {"in_type": t.i8(0), "out_type": t.i8(1)} if t else {}
     if opcode == "LEAKY_RELU":
         return {"alpha": t.f32(0) if t else 0.0}
     return {}

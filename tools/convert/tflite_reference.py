@@ -9,7 +9,8 @@ by the setup or the engine.
 
 Usage: tflite_reference.py MODEL.tflite MODEL.onnx OPENCV_RUNNER
   feeds a deterministic synthetic image to both and prints the errors
-  (OPENCV_RUNNER: a program "RUNNER model in.bin N C H W outprefix").
+  (OPENCV_RUNNER: a program "RUNNER model in.bin N C H W outprefix" that
+  writes each output to outprefix_<output name>.bin as float32).
 """
 
 import os
@@ -144,6 +145,24 @@ def run(model, image_nhwc):
             y = ins[0].mean(axis=tuple(int(a) for a in
                                        np.asarray(ins[1]).reshape(-1)),
                             keepdims=o["keep_dims"])
+        elif k == "STRIDED_SLICE":
+            begin, end, strides = (np.asarray(v).reshape(-1).astype(int)
+                                   for v in ins[1:4])
+            if o["ellipsis_mask"] or o["new_axis_mask"]:
+                raise NotImplementedError("STRIDED_SLICE masks")
+            idx = []
+            for d in range(ins[0].ndim):
+                b = None if (o["begin_mask"] >> d) & 1 else begin[d]
+                e = None if (o["end_mask"] >> d) & 1 else end[d]
+                idx.append(b if (o["shrink_axis_mask"] >> d) & 1
+                           else slice(b, e, strides[d]))
+            y = ins[0][tuple(idx)]
+        elif k == "GREATER_EQUAL":
+            y = ins[0] >= ins[1]
+        elif k == "LESS":
+            y = ins[0] < ins[1]
+        elif k == "CAST":
+            y = ins[0].astype(np.float64)
         elif k == "L2_NORMALIZATION":
             y = ins[0] / np.sqrt((ins[0] ** 2).sum(axis=-1, keepdims=True))
         else:
@@ -183,10 +202,14 @@ def main(argv):
         subprocess.run([runner, onnx_path, os.path.join(d, "in.bin"),
                         "1", str(c), str(h), str(w), os.path.join(d, "out")],
                        check=True, stdout=subprocess.DEVNULL)
-        for i, o in enumerate(info["outputs"]):
-            got = np.fromfile(os.path.join(d, "out_%d.bin" % i), np.float32)
-            want = ref[o["name"]] if o["name"] in ref else \
-                list(ref.values())[i]
+        for o in info["outputs"]:
+            # The runner names each file after the output: OpenCV lists
+            # outputs in its own layer order, not the graph's.
+            got = np.fromfile(os.path.join(d, "out_%s.bin" % o["name"]),
+                              np.float32)
+            names = tflite_to_onnx.OUTPUT_NAMES.get(os.path.basename(tfl), {})
+            src = [k for k, v in names.items() if v == o["name"]]
+            want = ref[src[0] if src else o["name"]]
             want = np.asarray(want).reshape(-1)
             err = np.abs(got.astype(np.float64) - want)
             print("%s: max abs %.3g, max rel (to max |ref|) %.3g, "

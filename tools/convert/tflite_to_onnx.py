@@ -40,12 +40,24 @@ PREPROCESS = {
 }
 
 
+# Graph outputs get names that say what they hold (TFLite's are "Identity").
+# FaceAntiSpoofing is a deep tree network: 8 leaves, each with a spoof score;
+# the app's score is sum_i |leaf_scores[i]| * leaf_mask[i] (the mask is the
+# one-hot leaf the input was routed to), "live" below 0.2.
+OUTPUT_NAMES = {
+    "MobileFaceNet.tflite": {},  # keeps TFLite's "embeddings"
+    "FaceAntiSpoofing.tflite": {"Identity": "leaf_scores",
+                                "Identity_1": "leaf_mask"},
+}
+
+
 class ConversionError(Exception):
     pass
 
 
 class _Converter:
-    def __init__(self, model, graph_name):
+    def __init__(self, model, graph_name, output_names=None):
+        self.output_names = output_names or {}
         self.m = model
         self.g = onnx_emit.GraphBuilder(graph_name)
         # TFLite tensor index -> (onnx name, shape in ONNX layout, is_nchw)
@@ -123,6 +135,33 @@ class _Converter:
                         return (a, s, mu, ad, self._constant(c_idx[0]))
         return None
 
+    # -- pattern: FULLY_CONNECTED(x - c) -> Gemm(x) with bias b - W c ---------
+    def _find_centred_fc(self):
+        """OpenCV 4.6 folds only per-channel constants into Sub; the routing
+        units of FaceAntiSpoofing subtract a full [1, N] mean right before a
+        projection, which folds exactly into the projection's bias."""
+        self.centred_fc = {}
+        producer = {o.outputs[0]: o for o in self.m.operators}
+        for op in self.m.operators:
+            if op.opcode != "FULLY_CONNECTED":
+                continue
+            sub = producer.get(op.inputs[0])
+            if (sub is None or sub.opcode != "SUB" or
+                    sub.options.get("activation", 0) != ACT_NONE or
+                    len(self.consumers.get(sub.outputs[0], [])) != 1):
+                continue
+            # The constant may itself come from a (folded) DEQUANTIZE.
+            dq = producer.get(sub.inputs[1])
+            if dq is not None and dq.opcode == "DEQUANTIZE":
+                c = self.m.tensors[dq.inputs[0]].data
+            else:
+                c = self.m.tensors[sub.inputs[1]].data
+            if c is None:
+                continue
+            self.fused.add(sub.index)
+            self.centred_fc[op.index] = (sub.inputs[0],
+                                         np.asarray(c, np.float64).reshape(-1))
+
     # -- operators ---------------------------------------------------------
     def convert(self):
         m = self.m
@@ -137,6 +176,7 @@ class _Converter:
         self._set(t_in, "input", self.input_shape, True)
         self.g._used.add("input")
 
+        self._find_centred_fc()
         for op in m.operators:
             if op.index in self.fused:
                 continue
@@ -152,7 +192,8 @@ class _Converter:
             name, shp, nchw = self._value(t)
             if nchw:
                 raise ConversionError("4-D graph outputs are not supported")
-            final = self._sanitise(m.tensors[t].name)
+            final = self.output_names.get(
+                m.tensors[t].name, self._sanitise(m.tensors[t].name))
             name = self.g.rename_output(name, final)
             outputs.append((name, shp))
         self.outputs = outputs
@@ -321,7 +362,8 @@ class _Converter:
         self._set(op.outputs[0], y, out, False)
 
     def _op_FULLY_CONNECTED(self, op):
-        x, xs, nchw = self._value(op.inputs[0])
+        centre = self.centred_fc.get(op.index)
+        x, xs, nchw = self._value(centre[0] if centre else op.inputs[0])
         hint = self._hint(op)
         if nchw:
             if xs[2] != 1 or xs[3] != 1:
@@ -331,11 +373,14 @@ class _Converter:
         w = np.asarray(self._constant(op.inputs[1]), np.float32)  # [out, in]
         inputs = [x, self.g.const(hint + "/W", w)]
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            inputs.append(self.g.const(hint + "/B",
-                                       self._constant(op.inputs[2])))
+            b = np.asarray(self._constant(op.inputs[2]), np.float64)
         else:
-            inputs.append(self.g.const(hint + "/B",
-                                       np.zeros(w.shape[0], np.float32)))
+            b = np.zeros(w.shape[0], np.float64)
+        if centre:
+            if nchw or centre[1].size != w.shape[1]:
+                raise ConversionError("centred projection shape mismatch")
+            b = b - w.astype(np.float64) @ centre[1]
+        inputs.append(self.g.const(hint + "/B", b))
         y = self.g.node("Gemm", inputs, hint, transB=1)
         y = self._activation(y, op.options.get("activation", 0), hint)
         self._set(op.outputs[0], y, [1, int(w.shape[0])], False)
@@ -388,6 +433,62 @@ class _Converter:
         y = self._activation(y, op.options.get("activation", 0), hint)
         self._set(op.outputs[0], y, shape, nchw)
 
+    def _op_STRIDED_SLICE(self, op):
+        # Only the identity slice (x[:, :] in Keras code) is supported.
+        x, xs, nchw = self._value(op.inputs[0])
+        begin, end, strides = (np.asarray(self._constant(i)).reshape(-1)
+                               for i in op.inputs[1:4])
+        o = op.options
+        rank = len(xs)
+        full = (1 << rank) - 1
+        identity = (o["ellipsis_mask"] == 0 and o["new_axis_mask"] == 0 and
+                    o["shrink_axis_mask"] == 0 and np.all(strides == 1) and
+                    all((o["begin_mask"] >> d) & 1 or begin[d] == 0
+                        for d in range(rank)) and
+                    (o["end_mask"] & full) == full)
+        if not identity:
+            raise ConversionError("only identity STRIDED_SLICE is supported")
+        self._set(op.outputs[0], x, xs, nchw)
+
+    def _compare(self, op, greater_equal):
+        """GREATER_EQUAL / LESS against a scalar constant, produced directly
+        as float 0/1 (the CAST that follows becomes a no-op). OpenCV 4.6 has
+        no GreaterOrEqual and no bool tensors, so with s = Sign(x - t):
+        x >= t  is  Ceil(0.5 s + 0.5)  and  x < t  is  Floor(0.5 - 0.5 s),
+        exact for every x, including x == t."""
+        x, xs, nchw = self._value(op.inputs[0])
+        t = self._constant(op.inputs[1])
+        if t is None or np.asarray(t).size != 1:
+            raise ConversionError("comparison with a non-scalar")
+        for c in self.consumers.get(op.outputs[0], []):
+            if c.opcode != "CAST":
+                raise ConversionError("comparison result used as bool")
+        hint = self._hint(op)
+        t = float(np.asarray(t).reshape(-1)[0])
+        d = self.g.node("Sub", [x, self.g.const(hint + "/t", np.float32(t))],
+                        hint + "/d") if t != 0.0 else x
+        sgn = self.g.node("Sign", [d], hint + "/sign")
+        half = 0.5 if greater_equal else -0.5
+        y = self.g.node("Mul", [sgn, self.g.const(hint + "/h",
+                                                  np.float32(half))],
+                        hint + "/scaled")
+        y = self.g.node("Add", [y, self.g.const(hint + "/o", np.float32(0.5))],
+                        hint + "/shift")
+        y = self.g.node("Ceil" if greater_equal else "Floor", [y], hint)
+        self._set(op.outputs[0], y, xs, nchw)
+
+    def _op_GREATER_EQUAL(self, op):
+        self._compare(op, True)
+
+    def _op_LESS(self, op):
+        self._compare(op, False)
+
+    def _op_CAST(self, op):
+        if (op.options.get("in_type") != 6 or op.options.get("out_type") != 0
+                or self.m.tensors[op.outputs[0]].dtype != np.float32):
+            raise ConversionError("only CAST bool -> float32 is supported")
+        self._set(op.outputs[0], *self._value(op.inputs[0]))
+
     def _op_MEAN(self, op):
         x, xs, nchw = self._value(op.inputs[0])
         axes = sorted(int(a) for a in np.asarray(
@@ -411,7 +512,8 @@ def convert(sources, out_path):
     if base not in PREPROCESS:
         raise ConversionError("no preprocessing facts for %s" % base)
     model = tflite_reader.load(sources[key])
-    conv = _Converter(model, os.path.splitext(base)[0])
+    conv = _Converter(model, os.path.splitext(base)[0],
+                      OUTPUT_NAMES.get(base))
     proto = conv.convert()
     onnx_emit.save(proto, out_path)
     n, c, h, w = conv.input_shape
