@@ -19,6 +19,13 @@ class WitnessServerImpl final : public WitnessServer {
   ~WitnessServerImpl() override { Stop(); }
 
   Status Bind() {
+    // httplib's default sets SO_REUSEPORT, which lets a second witness process bind the
+    // same port and silently take half the traffic (a split brain if its state differs).
+    // Keep SO_REUSEADDR only, so a second bind fails loudly.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+    });
     server_.set_payload_max_length(kMaxRequestBytes);
     server_.set_read_timeout(options_.read_timeout_s, 0);
     server_.set_write_timeout(options_.write_timeout_s, 0);

@@ -142,6 +142,14 @@ TEST_F(WitnessTest, SplitViewRefused) {
   EXPECT_EQ(server_->Post(log_.Request(12, 14)).status, 422);        // honest log now differs
 }
 
+// Regression: httplib's default SO_REUSEPORT let two witness processes share a port.
+TEST_F(WitnessTest, SecondServerCannotBindTheSamePort) {
+  ServerOptions o;
+  o.port = server_->port();
+  auto second = WitnessServer::Start(&server_->witness(), o);
+  EXPECT_FALSE(second.ok());
+}
+
 TEST_F(WitnessTest, UnknownOriginIs404) {
   TestLog other("other.example/log", "C");
   EXPECT_EQ(server_->Post(other.Request(0, 3)).status, 404);

@@ -104,6 +104,7 @@ class RunningWitness {
     server_ = std::move(*s);
   }
   ~RunningWitness() { server_->Stop(); }
+  int port() const { return server_->port(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   witness::Witness& witness() { return *witness_; }
 
