@@ -45,12 +45,6 @@ constexpr const char* kLeadColumns =
     "id, query_index, case_number, officer_id, identity_id, rank, score, estimated_fmr, "
     "required_reviewers, state, created_at, COALESCE(decided_at, -1)";
 
-std::string NewLeadId() {
-  unsigned char raw[8];
-  randombytes_buf(raw, sizeof raw);
-  return "L-" + HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-}
-
 StatusOr<Lead> ReadLead(const SqliteStmt& q) {
   Lead l;
   l.id = q.Text(0);
@@ -83,7 +77,7 @@ class SqliteLeadStore final : public LeadStore {
     const int64_t now = clock_->NowSeconds();
     for (const NewLead& n : leads) {
       Lead l;
-      l.id = NewLeadId();
+      l.id = n.id.empty() ? NewLeadId() : n.id;
       l.query_index = query_index;
       l.case_number = std::string(case_number);
       l.officer_id = std::string(officer_id);
@@ -260,6 +254,12 @@ class SqliteLeadStore final : public LeadStore {
 };
 
 }  // namespace
+
+std::string NewLeadId() {
+  unsigned char raw[8];
+  randombytes_buf(raw, sizeof raw);
+  return "L-" + HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+}
 
 std::string_view LeadStateName(LeadState s) {
   switch (s) {

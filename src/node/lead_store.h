@@ -28,10 +28,15 @@
 namespace facetrail::node {
 
 enum class LeadState { kPending, kConfirmed, kRejected };
+
+// "L-" + 16 random hex characters. The node draws lead ids before it writes the query's
+// audit entry, so the entry names the leads it created.
+std::string NewLeadId();
 std::string_view LeadStateName(LeadState s);
 StatusOr<LeadState> ParseLeadState(std::string_view s);
 
 struct NewLead {
+  std::string id;  // from NewLeadId(); generated when empty
   std::string identity_id;
   int rank = 0;
   float score = 0;

@@ -26,7 +26,7 @@ class LeadStoreTest : public ::testing::Test {
 
   Lead OneLead(int k) {
     auto leads = store_->CreateLeads(7, "2026-CR-1", "officer-1", k,
-                                     {{"id-alice", 1, 0.71f, 1e-5}, {"id-bob", 2, 0.52f, 3e-4}});
+                                     {{"", "id-alice", 1, 0.71f, 1e-5}, {"", "id-bob", 2, 0.52f, 3e-4}});
     EXPECT_TRUE(leads.ok());
     EXPECT_EQ(leads->size(), 2u);
     return (*leads)[0];

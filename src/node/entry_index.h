@@ -1,0 +1,50 @@
+// EntryIndex: derived, rebuildable index over the node's audit log: for each entry its
+// type, case number, purpose and result. Case exports and usage counts read it instead of
+// scanning the log. It is never the record: the log is. On open the node re-indexes every
+// log entry past the last indexed one, so a crash between an append and its indexing
+// loses nothing.
+//
+// Thread-safety: all methods are safe to call concurrently.
+#ifndef FACETRAIL_NODE_ENTRY_INDEX_H_
+#define FACETRAIL_NODE_ENTRY_INDEX_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "facetrail/status.h"
+
+namespace facetrail::node {
+
+struct IndexedEntry {
+  uint64_t index = 0;
+  std::string type;         // e.g. "query.search"
+  std::string case_number;  // "" when the entry names no case
+  std::string purpose;
+  std::string outcome;      // "ok" | "denied" | "error"
+  std::string result;       // "match", "no_match", "inconclusive", "candidates", "no_candidate", ...
+};
+
+// Extracts the indexed fields from a canonical audit entry (JSON). kInvalidArgument if
+// the entry is not a facetrail audit entry.
+StatusOr<IndexedEntry> ParseIndexedEntry(uint64_t index, std::string_view entry);
+
+class EntryIndex {
+ public:
+  static StatusOr<std::unique_ptr<EntryIndex>> Open(const std::string& path);
+  virtual ~EntryIndex() = default;
+  // n such that entries 0..n-1 are all indexed (0 when there is a hole).
+  virtual StatusOr<uint64_t> IndexedCount() = 0;
+  virtual Status Add(const IndexedEntry& e) = 0;
+  virtual StatusOr<std::vector<uint64_t>> EntriesForCase(std::string_view case_number) = 0;
+  // type -> purpose -> result -> count over allowed and refused entries ("outcome:result").
+  virtual StatusOr<std::map<std::string, std::map<std::string, std::map<std::string, int64_t>>>>
+  Counts() = 0;
+};
+
+}  // namespace facetrail::node
+
+#endif  // FACETRAIL_NODE_ENTRY_INDEX_H_
