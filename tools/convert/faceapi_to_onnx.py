@@ -162,8 +162,7 @@ class _Net:
         return self.g.node("Relu", [y], prefix + "/relu"), s
 
     def build(self):
-        x = "input"
-        self.g._used.add(x)
+        x = self.g.reserve("input")
         s = [3, INPUT_SIZE, INPUT_SIZE]
         x, s = self.conv_layer(x, s, "conv32_down", 2, True, False)
         x = self.g.node("MaxPool", [x], "pool", kernel_shape=[3, 3],

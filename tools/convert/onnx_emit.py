@@ -35,6 +35,13 @@ class GraphBuilder:
         self._used.add(name)
         return name
 
+    def reserve(self, name):
+        """Claims a fixed name (the graph input) so no generated name takes it."""
+        if name in self._used:
+            raise ValueError("name %r already used" % name)
+        self._used.add(name)
+        return name
+
     def const(self, hint, array, dtype=np.float32):
         """Adds an initializer; returns its name."""
         name = self._fresh(hint)

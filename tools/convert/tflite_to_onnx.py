@@ -135,6 +135,21 @@ class _Converter:
                         return (a, s, mu, ad, self._constant(c_idx[0]))
         return None
 
+    def _find_prelus(self):
+        """Marks every PReLU pattern before conversion, so its ABS/SUB/MUL/ADD
+        are skipped whatever their order in the operator list."""
+        self.prelus = {}
+        for op in self.m.operators:
+            if op.opcode != "RELU":
+                continue
+            match = self._match_prelu(op)
+            if match is None:
+                continue
+            a, s, mu, ad, c = match
+            for f in (a, s, mu, ad):
+                self.fused.add(f.index)
+            self.prelus[op.index] = (ad, c)
+
     # -- pattern: FULLY_CONNECTED(x - c) -> Gemm(x) with bias b - W c ---------
     def _find_centred_fc(self):
         """OpenCV 4.6 folds only per-channel constants into Sub; the routing
@@ -173,9 +188,9 @@ class _Converter:
             raise ConversionError("expected a 4-D NHWC image input")
         n, h, w, c = shape
         self.input_shape = [n, c, h, w]
-        self._set(t_in, "input", self.input_shape, True)
-        self.g._used.add("input")
+        self._set(t_in, self.g.reserve("input"), self.input_shape, True)
 
+        self._find_prelus()
         self._find_centred_fc()
         for op in m.operators:
             if op.index in self.fused:
@@ -256,20 +271,18 @@ class _Converter:
         self._conv_common(op, w, cin)
 
     def _op_RELU(self, op):
-        match = self._match_prelu(op)
+        match = self.prelus.get(op.index)
         x, xs, nchw = self._value(op.inputs[0])
         hint = self._hint(op)
         if match is None:
             self._set(op.outputs[0], self.g.node("Relu", [x], hint), xs, nchw)
             return
-        a, s, mu, ad, c = match
+        ad, c = match
         slope = 2.0 * np.asarray(c, dtype=np.float32).reshape(-1)
         if nchw:
             slope = slope.reshape(-1, 1, 1)
         y = self.g.node("PRelu", [x, self.g.const(hint + "/slope", slope)],
                         self._hint(ad) + "_prelu")
-        for f in (a, s, mu, ad):
-            self.fused.add(f.index)
         self._set(ad.outputs[0], y, xs, nchw)
 
     def _op_RELU6(self, op):
@@ -348,6 +361,8 @@ class _Converter:
         x, xs, nchw = self._value(op.inputs[0])
         out = self._shape(op.outputs[0])
         hint = self._hint(op)
+        if len(out) == 4:
+            raise ConversionError("reshape to 4-D is not supported")
         if nchw and xs[2] == 1 and xs[3] == 1 and len(out) == 2:
             # [N,C,1,1] -> [N,C]: the NHWC order is the same, no transpose.
             y = self.g.node("Flatten", [x], hint, axis=1)
@@ -357,8 +372,6 @@ class _Converter:
                                 perm=[0, 2, 3, 1])
             y = self.g.node("Reshape", [x, self.g.const(
                 hint + "/shape", np.array(out, np.int64), np.int64)], hint)
-        if len(out) == 4:
-            raise ConversionError("reshape to 4-D is not supported")
         self._set(op.outputs[0], y, out, False)
 
     def _op_FULLY_CONNECTED(self, op):
@@ -420,6 +433,8 @@ class _Converter:
     def _op_CONCATENATION(self, op):
         vals = [self._value(i) for i in op.inputs]
         nchw = vals[0][2]
+        if any(v[2] != nchw or len(v[1]) != len(vals[0][1]) for v in vals):
+            raise ConversionError("concatenation of mixed layouts")
         axis = op.options["axis"]
         rank = len(vals[0][1])
         if axis < 0:
