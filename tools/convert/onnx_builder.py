@@ -106,7 +106,10 @@ class OnnxBuilder:
 
     def gemm(self, x, weight_in_out, bias, base):
         """y = x @ W + b, W given as [in, out]; stored transposed with transB=1."""
-        w = self.const(base + "_W", np.ascontiguousarray(np.asarray(weight_in_out).T))
+        w_t = np.ascontiguousarray(np.asarray(weight_in_out).T)
+        w = self.const(base + "_W", w_t)
+        if bias is None and self.opset < 11:
+            bias = np.zeros(w_t.shape[0], np.float32)  # C is required before opset 11
         ins = [x, w]
         if bias is not None:
             ins.append(self.const(base + "_B", bias))

@@ -57,6 +57,14 @@ def _to_nchw_const(arr, rank):
     return arr.reshape(1, c, 1, 1)
 
 
+def _placeholder_channels(node):
+    """Channels of an NHWC Placeholder; 3 (RGB) when the graph leaves the shape open."""
+    dims = node.raw_attr.get("shape", {}).get("shape", {}).get("dim", [])
+    if len(dims) == 4 and int(dims[3].get("size", -1)) > 0:
+        return int(dims[3]["size"])
+    return 3
+
+
 class Converter:
     """Converts one TfjsModel. Not thread-safe; single use."""
 
@@ -89,8 +97,9 @@ class Converter:
         if len(phs) != 1:
             raise ConversionError("expected exactly one Placeholder, got %d" % len(phs))
         h, w = self.input_hw
-        name = self.b.add_input("input", [1, 3, h, w])
-        self.t[phs[0].name] = _Tensor(name, [1, h, w, 3], True)
+        c = _placeholder_channels(phs[0])
+        name = self.b.add_input("input", [1, c, h, w])
+        self.t[phs[0].name] = _Tensor(name, [1, h, w, c], True)
         for node in self._topo_order():
             if node.op in ("Const", "Placeholder"):
                 continue
