@@ -68,21 +68,20 @@ def load_weights(manifest_path, bin_path):
         if w.get("dtype") != "float32":
             raise ConversionError("%s: unsupported dtype %s" %
                                   (w["name"], w.get("dtype")))
+        if q is not None and q.get("dtype") != "uint8":
+            raise ConversionError("%s: unsupported quantisation %r" %
+                                  (w["name"], q))
+        size = 4 * n if q is None else n
+        if off + size > len(data):
+            raise ConversionError("weights file shorter than its manifest")
         if q is None:
-            size = 4 * n
             arr = np.frombuffer(data, "<f4", n, off).astype(np.float32)
-        elif q.get("dtype") == "uint8":
-            size = n
+        else:
             raw = np.frombuffer(data, np.uint8, n, off)
             # decodeWeights evaluates v * scale + min in double and stores
             # float32; do the same so the rounding matches.
             arr = (raw.astype(np.float64) * q["scale"] +
                    q["min"]).astype(np.float32)
-        else:
-            raise ConversionError("%s: unsupported quantisation %r" %
-                                  (w["name"], q))
-        if off + size > len(data):
-            raise ConversionError("weights file shorter than its manifest")
         out[w["name"]] = arr.reshape(w["shape"])
         off += size
     if off != len(data):
