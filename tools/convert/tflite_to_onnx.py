@@ -7,7 +7,8 @@ kept in NCHW, constants are permuted to match (conv weights OHWI -> OIHW,
 per-channel vectors [C] -> [C,1,1]), and the batch dimension is fixed at 1
 (expo's MobileFaceNet.tflite was exported with batch 2).
 
-Rewrites, each one needed by OpenCV 4.6 (../shared/docs/MODELS.md):
+Rewrites, each one needed by OpenCV 4.6 (../shared/docs/MODELS.md; the
+multi-operator patterns are found in tflite_patterns.py):
 - Relu(x) + c * (x - |x|) (how the Keras PReLU reached TFLite) -> PRelu(2c);
 - SAME padding -> explicit pads (TF puts the odd pixel after);
 - fused RELU6 -> Clip(0, 6) with attributes (opset 10);
@@ -26,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx_emit  # noqa: E402
+import tflite_patterns  # noqa: E402
 import tflite_reader  # noqa: E402
 from tflite_reader import ACT_NONE, ACT_RELU, ACT_RELU6  # noqa: E402
 
@@ -102,81 +104,6 @@ class _Converter:
     def _set(self, t, name, shape, nchw):
         self.vals[t] = (name, shape, nchw)
 
-    # -- pattern: Relu(x) + c*(x - |x|) -> PRelu(2c) ------------------------
-    def _match_prelu(self, relu):
-        x = relu.inputs[0]
-        abs_ops = [o for o in self.consumers.get(x, [])
-                   if o.opcode == "ABS"]
-        for a in abs_ops:
-            subs = [o for o in self.consumers.get(a.outputs[0], [])
-                    if o.opcode == "SUB" and o.inputs == [x, a.outputs[0]]]
-            for s in subs:
-                muls = [o for o in self.consumers.get(s.outputs[0], [])
-                        if o.opcode == "MUL"]
-                for mu in muls:
-                    c_idx = [i for i in mu.inputs if i != s.outputs[0]]
-                    if len(c_idx) != 1 or self._constant(c_idx[0]) is None:
-                        continue
-                    adds = [o for o in self.consumers.get(mu.outputs[0], [])
-                            if o.opcode == "ADD" and
-                            sorted(o.inputs) == sorted([relu.outputs[0],
-                                                        mu.outputs[0]])]
-                    for ad in adds:
-                        inner = [relu.outputs[0], a.outputs[0], s.outputs[0],
-                                 mu.outputs[0]]
-                        if any(len(self.consumers.get(t, [])) != 1
-                               for t in inner if t != a.outputs[0]):
-                            continue
-                        if (len(self.consumers.get(a.outputs[0], [])) != 1 or
-                                ad.options.get("activation", 0) != ACT_NONE or
-                                s.options.get("activation", 0) != ACT_NONE or
-                                mu.options.get("activation", 0) != ACT_NONE):
-                            continue
-                        return (a, s, mu, ad, self._constant(c_idx[0]))
-        return None
-
-    def _find_prelus(self):
-        """Marks every PReLU pattern before conversion, so its ABS/SUB/MUL/ADD
-        are skipped whatever their order in the operator list."""
-        self.prelus = {}
-        for op in self.m.operators:
-            if op.opcode != "RELU":
-                continue
-            match = self._match_prelu(op)
-            if match is None:
-                continue
-            a, s, mu, ad, c = match
-            for f in (a, s, mu, ad):
-                self.fused.add(f.index)
-            self.prelus[op.index] = (ad, c)
-
-    # -- pattern: FULLY_CONNECTED(x - c) -> Gemm(x) with bias b - W c ---------
-    def _find_centred_fc(self):
-        """OpenCV 4.6 folds only per-channel constants into Sub; the routing
-        units of FaceAntiSpoofing subtract a full [1, N] mean right before a
-        projection, which folds exactly into the projection's bias."""
-        self.centred_fc = {}
-        producer = {o.outputs[0]: o for o in self.m.operators}
-        for op in self.m.operators:
-            if op.opcode != "FULLY_CONNECTED":
-                continue
-            sub = producer.get(op.inputs[0])
-            if (sub is None or sub.opcode != "SUB" or
-                    sub.options.get("activation", 0) != ACT_NONE or
-                    len(self.consumers.get(sub.outputs[0], [])) != 1):
-                continue
-            # The constant may itself come from a (folded) DEQUANTIZE.
-            dq = producer.get(sub.inputs[1])
-            if dq is not None and dq.opcode == "DEQUANTIZE":
-                c = self.m.tensors[dq.inputs[0]].data
-            else:
-                c = self.m.tensors[sub.inputs[1]].data
-            if c is None:
-                continue
-            self.fused.add(sub.index)
-            self.centred_fc[op.index] = (sub.inputs[0],
-                                         np.asarray(c, np.float64).reshape(-1))
-
     # -- operators ---------------------------------------------------------
     def convert(self):
         m = self.m
@@ -190,8 +117,11 @@ class _Converter:
         self.input_shape = [n, c, h, w]
         self._set(t_in, self.g.reserve("input"), self.input_shape, True)
 
-        self._find_prelus()
-        self._find_centred_fc()
+        self.prelus, fused = tflite_patterns.find_prelus(m, self.consumers)
+        self.fused |= fused
+        self.centred_fc, fused = tflite_patterns.find_centred_fcs(
+            m, self.consumers)
+        self.fused |= fused
         for op in m.operators:
             if op.index in self.fused:
                 continue
