@@ -111,8 +111,8 @@ class _Converter:
             raise ConversionError("expected one input, got %d" % len(m.inputs))
         t_in = m.inputs[0]
         shape = self._shape(t_in)
-        if len(shape) != 4:
-            raise ConversionError("expected a 4-D NHWC image input")
+        if len(shape) != 4 or m.tensors[t_in].dtype != np.float32:
+            raise ConversionError("expected a 4-D float32 NHWC image input")
         n, h, w, c = shape
         self.input_shape = [n, c, h, w]
         self._set(t_in, self.g.reserve("input"), self.input_shape, True)
@@ -129,6 +129,16 @@ class _Converter:
             if handler is None:
                 raise ConversionError("unsupported TFLite operator %s (#%d)" %
                                       (op.opcode, op.index))
+            # Quantised activations (uint8/int8 tensors between ops) would be
+            # converted as if they were float: refuse them. Only constants
+            # may be quantised (they are dequantised on reading).
+            want = np.bool_ if op.opcode in ("GREATER_EQUAL", "LESS") \
+                else np.float32
+            if m.tensors[op.outputs[0]].dtype != want:
+                raise ConversionError("%s (#%d): output is %s, not %s" % (
+                    op.opcode, op.index,
+                    np.dtype(m.tensors[op.outputs[0]].dtype).name,
+                    np.dtype(want).name))
             handler(op)
 
         outputs = []
