@@ -7,10 +7,12 @@ independent of the ONNX graph that tflite_to_onnx.py builds: comparing the
 two catches layout, padding and rewrite mistakes. It is slow and not used
 by the setup or the engine.
 
-Usage: tflite_reference.py MODEL.tflite MODEL.onnx OPENCV_RUNNER
-  feeds a deterministic synthetic image to both and prints the errors
-  (OPENCV_RUNNER: a program "RUNNER model in.bin N C H W outprefix" that
-  writes each output to outprefix_<output name>.bin as float32).
+Usage: tflite_reference.py MODEL.tflite OUT.onnx [OPENCV_RUNNER]
+  converts MODEL.tflite to OUT.onnx, feeds a deterministic synthetic image to
+  the TFLite graph here and to the ONNX graph, and prints the errors. The
+  ONNX graph runs in OPENCV_RUNNER when given (a program
+  "RUNNER model in.bin N C H W outprefix" that writes each output to
+  outprefix_<output name>.bin as float32), else in onnx_numpy.py.
 """
 
 import os
@@ -181,14 +183,33 @@ def synthetic_image(h, w, seed=20261127):
     return np.round(img)
 
 
-def main(argv):
+def _run_onnx(onnx_path, blob, runner):
+    """{output name: flat float array} from OpenCV (runner) or onnx_numpy."""
+    if runner is None:
+        import onnx
+        import onnx_numpy
+        outs = onnx_numpy.run(onnx.load(onnx_path), {"input": blob})
+        return {k: v.reshape(-1) for k, v in outs.items()}
     import subprocess
     import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        blob.astype(np.float32).tofile(os.path.join(d, "in.bin"))
+        subprocess.run([runner, onnx_path, os.path.join(d, "in.bin")] +
+                       [str(v) for v in blob.shape] + [os.path.join(d, "out")],
+                       check=True, stdout=subprocess.DEVNULL)
+        # The runner names each file after the output: OpenCV lists outputs
+        # in its own layer order, not the graph's.
+        return {f[4:-4]: np.fromfile(os.path.join(d, f), np.float32)
+                for f in sorted(os.listdir(d)) if f.startswith("out_")}
+
+
+def main(argv):
     import tflite_to_onnx
-    if len(argv) != 4:
+    if len(argv) not in (3, 4):
         sys.stderr.write(__doc__)
         return 2
-    tfl, onnx_path, runner = argv[1:]
+    tfl, onnx_path = argv[1:3]
+    runner = argv[3] if len(argv) == 4 else None
     info = tflite_to_onnx.convert({os.path.basename(tfl): tfl}, onnx_path)
     model = tflite_reader.load(tfl)
     _, c, h, w = info["input"]["shape"]
@@ -196,27 +217,19 @@ def main(argv):
     img = synthetic_image(h, w)
     x = (img - np.array(pre["mean"])) * pre["scale"]
     ref = run(model, x[None])
-    with tempfile.TemporaryDirectory() as d:
-        blob = np.transpose(x, (2, 0, 1))[None].astype(np.float32)
-        blob.tofile(os.path.join(d, "in.bin"))
-        subprocess.run([runner, onnx_path, os.path.join(d, "in.bin"),
-                        "1", str(c), str(h), str(w), os.path.join(d, "out")],
-                       check=True, stdout=subprocess.DEVNULL)
-        for o in info["outputs"]:
-            # The runner names each file after the output: OpenCV lists
-            # outputs in its own layer order, not the graph's.
-            got = np.fromfile(os.path.join(d, "out_%s.bin" % o["name"]),
-                              np.float32)
-            names = tflite_to_onnx.OUTPUT_NAMES.get(os.path.basename(tfl), {})
-            src = [k for k, v in names.items() if v == o["name"]]
-            want = ref[src[0] if src else o["name"]]
-            want = np.asarray(want).reshape(-1)
-            err = np.abs(got.astype(np.float64) - want)
-            print("%s: max abs %.3g, max rel (to max |ref|) %.3g, "
-                  "cosine %.9f" % (o["name"], err.max(),
-                                   err.max() / np.abs(want).max(),
-                                   got @ want / np.linalg.norm(got) /
-                                   np.linalg.norm(want)))
+    blob = np.transpose(x, (2, 0, 1))[None].astype(np.float32)
+    outs = _run_onnx(onnx_path, blob, runner)
+    names = tflite_to_onnx.OUTPUT_NAMES.get(os.path.basename(tfl), {})
+    for o in info["outputs"]:
+        got = outs[o["name"]].astype(np.float64)
+        src = [k for k, v in names.items() if v == o["name"]]
+        want = np.asarray(ref[src[0] if src else o["name"]]).reshape(-1)
+        err = np.abs(got - want)
+        print("%s (%s): max abs %.3g, max rel (to max |ref|) %.3g, "
+              "cosine %.9f" % (o["name"], "OpenCV" if runner else "onnx_numpy",
+                               err.max(), err.max() / np.abs(want).max(),
+                               got @ want / np.linalg.norm(got) /
+                               np.linalg.norm(want)))
     return 0
 
 
