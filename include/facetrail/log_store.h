@@ -43,8 +43,9 @@ struct LogStoreOptions {
   // The log's C2SP origin line. Required to create a log; when opening an existing log it
   // must be empty or equal the stored origin.
   std::string origin;
-  // Signs checkpoints; `verifier` checks stored ones on open. Both required, not owned,
-  // must outlive the store, and must be the same key (name and key ID).
+  // Signs checkpoints; `verifier` checks stored ones on open. Not owned, must outlive the
+  // store, and must be the same key (name and key ID). `verifier` is required; without a
+  // signer the store appends and serves but cannot create a log or sign (auditing tools).
   const note::Signer* signer = nullptr;
   const note::Verifier* verifier = nullptr;
   bool create_if_missing = false;
@@ -84,7 +85,7 @@ class LogStore {
   virtual uint64_t Size() const = 0;
 
   // Signs a checkpoint of the current tree if it grew since the last one (otherwise returns
-  // the last one) and persists it before returning.
+  // the last one) and persists it before returning. kFailedPrecondition without a signer.
   virtual StatusOr<SignedCheckpoint> Checkpoint() = 0;
   virtual SignedCheckpoint LatestCheckpoint() const = 0;
 

@@ -10,11 +10,15 @@ namespace facetrail {
 
 StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
                                                    const LogStoreOptions& options) {
-  if (options.signer == nullptr || options.verifier == nullptr) {
-    return InvalidArgumentError("log store: a signer and a verifier are required");
+  if (options.verifier == nullptr) {
+    return InvalidArgumentError("log store: a verifier is required");
   }
-  if (options.signer->name() != options.verifier->name() ||
-      options.signer->key_id() != options.verifier->key_id()) {
+  if (options.signer == nullptr &&
+      (options.create_if_missing || options.checkpoint_interval_micros > 0)) {
+    return InvalidArgumentError("log store: creating a log or signing needs a signer");
+  }
+  if (options.signer != nullptr && (options.signer->name() != options.verifier->name() ||
+                                    options.signer->key_id() != options.verifier->key_id())) {
     return InvalidArgumentError("log store: signer and verifier are different keys");
   }
   if (options.max_entry_bytes == 0 || options.max_entry_bytes > kMaxLogEntryBytes) {

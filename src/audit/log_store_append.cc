@@ -29,6 +29,9 @@ StatusOr<uint64_t> LogStoreImpl::Append(std::string_view entry) {
 }
 
 StatusOr<SignedCheckpoint> LogStoreImpl::Checkpoint() {
+  if (options_.signer == nullptr) {
+    return FailedPreconditionError("log store opened without a signing key");
+  }
   Writer w;
   w.checkpoint = true;
   RunWriter(&w);
