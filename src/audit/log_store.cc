@@ -176,6 +176,7 @@ Status LogStoreImpl::Recover() {
   }
   level_writers_.resize(kMaxLevels);
   level_dirty_.assign(kMaxLevels, false);
+  level_unsynced_.assign(kMaxLevels, true);
 
   uint64_t start = 0;
   if (m > 0) {

@@ -133,6 +133,7 @@ Status LogStoreImpl::Integrate(std::string_view entry, uint64_t end_offset) {
     s = OpenLevelWriter(level);
     if (s.ok()) s = level_writers_[level]->Append(AsStringView(h));
     level_dirty_[level] = true;
+    level_unsynced_[level] = true;
   });
   return s;
 }
@@ -167,8 +168,11 @@ StatusOr<SignedCheckpoint> LogStoreImpl::SignCheckpoint(uint64_t size) {
   // Hashes behind the checkpoint must be durable before the checkpoint is: recovery trusts
   // the derived files exactly up to the signed size.
   FT_RETURN_IF_ERROR(index_writer_->Sync());
-  for (auto& w : level_writers_) {
-    if (w) FT_RETURN_IF_ERROR(w->Sync());
+  for (int level = 0; level < kMaxLevels; ++level) {
+    if (level_writers_[level] && level_unsynced_[level]) {
+      FT_RETURN_IF_ERROR(level_writers_[level]->Sync());
+      level_unsynced_[level] = false;
+    }
   }
   checkpoint::Checkpoint cp;
   cp.origin = origin_;

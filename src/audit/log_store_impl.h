@@ -98,7 +98,8 @@ class LogStoreImpl final : public LogStore {
   std::unique_ptr<WritableFile> index_writer_;
   std::unique_ptr<WritableFile> history_writer_;
   std::vector<std::unique_ptr<WritableFile>> level_writers_;
-  std::vector<bool> level_dirty_;
+  std::vector<bool> level_dirty_;     // appended since the last Flush
+  std::vector<bool> level_unsynced_;  // appended since the last Sync (checkpoint)
   Frontier frontier_;
   uint64_t entries_end_ = 0;  // byte length of entries.log
 
