@@ -10,7 +10,7 @@
 # Needs: build/ with the vision bench built, Node 20 and tools/reference/node_modules
 # (installed here with `npm ci` when missing; the npm registry must then be reachable).
 # The images: every file in IMAGES, sorted by name, N of them evenly spaced
-# (index floor(i*count/N)); the list is written to a temp file and given to both sides.
+# (index floor(i*count/N)), symlinked into a temp folder that both sides read whole.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -27,10 +27,14 @@ if [ ! -d tools/reference/node_modules ]; then
   (cd tools/reference && npm ci --no-audit --no-fund >&2)
 fi
 
+bench_bin="$build/bench/vision_bench"
+[ -x "$bench_bin" ] || { echo "run_vision_compare: $bench_bin not built (cmake --build $build --target vision_bench)" >&2; exit 2; }
+
 list="$(mktemp)"
 ours_json="$(mktemp)"
 peer_json="$(mktemp)"
-trap 'rm -f "$list" "$ours_json" "$peer_json"' EXIT
+subset="$(mktemp -d)"
+trap 'rm -rf "$list" "$list.all" "$ours_json" "$peer_json" "$subset"' EXIT
 find "$images" -maxdepth 1 -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) \
     -printf '%f\n' | LC_ALL=C sort > "$list.all"
 total=$(wc -l < "$list.all")
@@ -38,30 +42,29 @@ total=$(wc -l < "$list.all")
 [ "$n" -le "$total" ] || n="$total"
 awk -v n="$n" -v total="$total" 'BEGIN { for (i = 0; i < n; i++) want[int(i * total / n) + 1] = 1 }
   want[NR]' "$list.all" > "$list"
-rm -f "$list.all"
+while IFS= read -r f; do ln -s "$(cd "$images" && pwd)/$f" "$subset/$f"; done < "$list"
 
 echo "run_vision_compare: $n images from $images; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 # --- ours: one thread, decode + detect + align + embed per image --------------------------
-# TODO(vision bench): bench/vision_bench.cc has not landed yet; replace this line with its
-# invocation on "$images" + "$list", one thread, printing JSON with the per-image
-# end-to-end mean in milliseconds as "mean_ms".
-echo "run_vision_compare: C++ vision bench not available yet ($build/bench/vision_bench)" >&2
-echo '{}' > "$ours_json"
+"$bench_bin" --images "$subset" --n "$n" --threads 1 --json > "$ours_json"
 
 # --- peer: face-api's own pipeline, same images -----------------------------------------
-node bench/peer/faceapi_pipeline.mjs --images "$images" --list "$list" --n "$n" --warmup 3 \
+node bench/peer/faceapi_pipeline.mjs --images "$subset" --n "$n" --warmup 3 \
   2>/dev/null > "$peer_json"
 
 python3 - "$ours_json" "$peer_json" <<'EOF'
 import json, sys
 ours = json.load(open(sys.argv[1]))
 peer = json.load(open(sys.argv[2]))
-out = {"ours": ours, "peer": peer}
-if ours.get("mean_ms") and peer.get("mean_ms"):
-    # Peer pipeline time excludes its (pure-JS) decode; ours includes decode: conservative.
-    out["speedup_vs_peer"] = round(peer["mean_ms"] / ours["mean_ms"], 2)
-else:
-    out["speedup_vs_peer"] = None
+ours_ms = ours["stages"]["end_to_end"]["mean_ms"]
+out = {
+    "ours": ours,
+    "peer": peer,
+    "ours_end_to_end_mean_ms": ours_ms,
+    "peer_pipeline_mean_ms": peer["mean_ms"],
+    # Peer time excludes its (pure-JS) decode; ours includes decode: conservative.
+    "speedup_vs_peer": round(peer["mean_ms"] / ours_ms, 2) if ours_ms > 0 else None,
+}
 print(json.dumps(out, indent=2))
 EOF
