@@ -177,6 +177,15 @@ class SqliteLeadStore final : public LeadStore {
     return ViewLocked(std::move(l), viewer_id, /*all=*/false);
   }
 
+  StatusOr<int64_t> PendingForQuery(uint64_t query_index) const override {
+    MutexLock lock(&mu_);
+    FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
+        "SELECT COUNT(*) FROM leads WHERE query_index = ? AND state = 'pending'"));
+    q.Bind(1, static_cast<int64_t>(query_index));
+    FT_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? q.Int(0) : int64_t{0};
+  }
+
   StatusOr<std::vector<LeadView>> ForCase(std::string_view case_number) const override {
     MutexLock lock(&mu_);
     FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(std::string("SELECT ") + kLeadColumns +

@@ -103,6 +103,9 @@ class LeadStore {
                                                std::string_view viewer_id, int limit) const = 0;
   virtual StatusOr<LeadView> Get(std::string_view lead_id, std::string_view viewer_id) const = 0;
 
+  // How many leads of the query at `query_index` are still pending.
+  virtual StatusOr<int64_t> PendingForQuery(uint64_t query_index) const = 0;
+
   // Every lead of a case with all decisions (for the case export: auditors only).
   virtual StatusOr<std::vector<LeadView>> ForCase(std::string_view case_number) const = 0;
 };

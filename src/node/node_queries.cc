@@ -217,6 +217,8 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
           .IgnoreError();
       return created.status().WithContext("storing leads");
     }
+    // Reviewers compare the probe with each candidate; kept only while leads are pending.
+    media_->Put("probe", std::to_string(r.audit_index), req.image, 0).IgnoreError();
   }
   return r;
 }
@@ -256,6 +258,17 @@ StatusOr<DecisionResult> NodeServiceImpl::Decide(const RequestMeta& meta, std::s
     return decided.status();
   }
   if (decided->state != LeadState::kPending) {
+    auto pending = leads_->PendingForQuery(decided->query_index);
+    if (pending.ok() && *pending == 0) {
+      std::optional<policy::Policy> pol = CurrentPolicy();
+      const std::string key = std::to_string(decided->query_index);
+      if (pol && pol->probe_retention_days > 0) {
+        media_->SetExpiry("probe", key, clock_->NowSeconds() + int64_t{86400} * pol->probe_retention_days)
+            .IgnoreError();
+      } else {
+        media_->Delete("probe", key).IgnoreError();
+      }
+    }
     Audit(event::kDecision, actor, "ok", "",
           {{"lead_id", lead_id}, {"case_number", lead->case_number},
            {"result", std::string("lead_") + std::string(LeadStateName(decided->state))},
@@ -264,6 +277,18 @@ StatusOr<DecisionResult> NodeServiceImpl::Decide(const RequestMeta& meta, std::s
         .IgnoreError();
   }
   return DecisionResult{*decided, index};
+}
+
+StatusOr<std::string> NodeServiceImpl::LeadImage(const RequestMeta& meta, std::string_view lead_id,
+                                                 bool probe) {
+  FT_ASSIGN_OR_RETURN(Principal who, Authorize(meta, {Role::kReviewer, Role::kAuditor, Role::kAdmin},
+                                               "view review images"));
+  FT_ASSIGN_OR_RETURN(LeadView v, leads_->Get(lead_id, who.user_id));
+  if (v.lead.officer_id == who.user_id) {
+    return PermissionDeniedError("an officer cannot review the leads of their own query");
+  }
+  if (probe) return media_->Get("probe", std::to_string(v.lead.query_index));
+  return media_->Get("reference", v.lead.identity_id);
 }
 
 StatusOr<EnrolOutcome> NodeServiceImpl::Enrol(const RequestMeta& meta, const EnrolRequest& req) {
@@ -292,6 +317,9 @@ StatusOr<EnrolOutcome> NodeServiceImpl::Enrol(const RequestMeta& meta, const Enr
   MutexLock lock(&gallery_write_mu_);
   auto result = gallery_->Enrol(req.identity_id, req.record_ref, templates);
   if (!result.ok()) return Deny(event::kEnrol, actor, result.status(), d);
+  if (result->identity_created) {
+    media_->Put("reference", req.identity_id, req.images.front(), 0).IgnoreError();
+  }
   FT_RETURN_IF_ERROR(ReloadGallery());
   d["gallery"] = {{"id", gallery_->gallery_id()}, {"version", result->gallery_version}};
   d["templates_added"] = templates.size();
@@ -307,6 +335,7 @@ StatusOr<uint64_t> NodeServiceImpl::DeleteIdentity(const RequestMeta& meta, std:
   MutexLock lock(&gallery_write_mu_);
   auto version = gallery_->DeleteIdentity(id);
   if (!version.ok()) return Deny(event::kDelete, actor, version.status(), d);
+  media_->Delete("reference", id).IgnoreError();
   if (options_.engine != nullptr) FT_RETURN_IF_ERROR(ReloadGallery());
   d["gallery"] = {{"id", gallery_->gallery_id()}, {"version", *version}};
   return Audit(event::kDelete, actor, "ok", "", d);

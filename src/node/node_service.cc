@@ -78,6 +78,9 @@ Status NodeServiceImpl::Init() {
   FT_ASSIGN_OR_RETURN(users_, UserStore::Open(JoinPath(dir, "users.db"), clock_));
   FT_ASSIGN_OR_RETURN(leads_, LeadStore::Open(JoinPath(dir, "leads.db"), clock_));
   FT_ASSIGN_OR_RETURN(index_, EntryIndex::Open(JoinPath(dir, "entries.db")));
+  FT_ASSIGN_OR_RETURN(media_, MediaStore::Open(JoinPath(dir, "media.db")));
+  FT_ASSIGN_OR_RETURN(int64_t purged, media_->Purge(clock_->NowSeconds()));
+  (void)purged;
   FT_ASSIGN_OR_RETURN(uint64_t indexed, index_->IndexedCount());
   FT_RETURN_IF_ERROR(IndexFrom(indexed));
 

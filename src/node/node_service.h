@@ -10,7 +10,7 @@
 //   node.key          the node's log-signing key (0600; created on first start)
 //   audit/            the audit log (LogStore)
 //   policy.bundle     the current signed use policy
-//   gallery.db users.db leads.db
+//   gallery.db users.db leads.db entries.db (derived case index) media.db (see media_store.h)
 //
 // Thread-safety: all public methods are safe to call concurrently.
 #ifndef FACETRAIL_NODE_NODE_SERVICE_H_
@@ -178,6 +178,11 @@ class NodeService {
                                                     std::optional<LeadState> state) = 0;
   virtual StatusOr<DecisionResult> Decide(const RequestMeta& meta, std::string_view lead_id,
                                           bool confirm, std::string_view note) = 0;
+
+  // The image a reviewer compares for a lead: the search's probe (probe=true; kept only
+  // while the query has pending leads) or the identity's reference image.
+  virtual StatusOr<std::string> LeadImage(const RequestMeta& meta, std::string_view lead_id,
+                                          bool probe) = 0;
 
   virtual StatusOr<EnrolOutcome> Enrol(const RequestMeta& meta, const EnrolRequest& req) = 0;
   virtual StatusOr<uint64_t> DeleteIdentity(const RequestMeta& meta, std::string_view id) = 0;

@@ -15,6 +15,7 @@
 #include "facetrail/note.h"
 #include "node/audit_entry.h"
 #include "node/entry_index.h"
+#include "node/media_store.h"
 #include "node/node_service.h"
 
 namespace facetrail::node {
@@ -38,6 +39,8 @@ class NodeServiceImpl final : public NodeService {
                                             std::optional<LeadState> state) override;
   StatusOr<DecisionResult> Decide(const RequestMeta& meta, std::string_view lead_id, bool confirm,
                                   std::string_view note) override;
+  StatusOr<std::string> LeadImage(const RequestMeta& meta, std::string_view lead_id,
+                                  bool probe) override;
   StatusOr<EnrolOutcome> Enrol(const RequestMeta& meta, const EnrolRequest& req) override;
   StatusOr<uint64_t> DeleteIdentity(const RequestMeta& meta, std::string_view id) override;
   StatusOr<AuditEntryWithProof> AuditEntry(const RequestMeta& meta, uint64_t index) override;
@@ -88,6 +91,7 @@ class NodeServiceImpl final : public NodeService {
   std::unique_ptr<UserStore> users_;
   std::unique_ptr<LeadStore> leads_;
   std::unique_ptr<EntryIndex> index_;
+  std::unique_ptr<MediaStore> media_;
   std::unique_ptr<Gallery> gallery_;
   std::unique_ptr<policy::RateLimiter> rate_;
 
