@@ -34,6 +34,7 @@ printf 'example.com/log\n5\n%s\n' "$ROOT" > body
 "$FT" note sign --key-file log.key body > signed
 expect_rc 0 "$FT" note verify --key "$(cat log.vkey)" signed
 grep -q '"valid": true' out.txt || fail "verify output: $(cat out.txt)"
+expect_rc 0 "$FT" note verify --key "$(cat log.vkey)" --key "$(cat log.vkey)" signed  # same key twice
 expect_rc 1 "$FT" note verify --key "$(cat w.vkey)" signed           # no known key
 expect_rc 2 "$FT" note verify signed                                  # no key given
 expect_rc 2 "$FT" note verify --key "$(cat log.vkey)" missing-file

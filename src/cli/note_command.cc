@@ -3,6 +3,7 @@
 // that does not verify), 2 usage or I/O error.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -110,17 +111,27 @@ int VerifyNote(const std::vector<std::string>& keys, const std::vector<std::stri
   if (keys.empty() && cosigners.empty()) {
     return Fail(kExitUsage, "give at least one --key or --cosigner");
   }
+  // The same key given twice would make note::Open report an ambiguous key; it is one key.
+  std::vector<std::string> keys_unique, cosigners_unique;
+  for (const std::string& k : keys) {
+    if (std::find(keys_unique.begin(), keys_unique.end(), k) == keys_unique.end()) keys_unique.push_back(k);
+  }
+  for (const std::string& k : cosigners) {
+    if (std::find(cosigners_unique.begin(), cosigners_unique.end(), k) == cosigners_unique.end()) {
+      cosigners_unique.push_back(k);
+    }
+  }
   std::vector<std::unique_ptr<note::Verifier>> owned;
   std::vector<const note::Verifier*> verifiers;
   std::vector<bool> is_cosigner;
-  for (const std::string& k : keys) {
+  for (const std::string& k : keys_unique) {
     auto v = note::Ed25519Verifier::FromKey(k);
     if (!v.ok()) return Fail(kExitUsage, "--key " + k + ": " + v.status().ToString());
     verifiers.push_back(v->get());
     owned.push_back(std::move(*v));
     is_cosigner.push_back(false);
   }
-  for (const std::string& k : cosigners) {
+  for (const std::string& k : cosigners_unique) {
     auto v = checkpoint::CosignatureVerifier::FromKey(k);
     if (!v.ok()) return Fail(kExitUsage, "--cosigner " + k + ": " + v.status().ToString());
     verifiers.push_back(v->get());
