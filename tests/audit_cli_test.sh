@@ -83,6 +83,40 @@ post 0 signed > resp
 head -1 resp | grep -q '^200 ' || fail "first post: $(cat resp)"
 { cat signed; tail -n +2 resp; } > witnessed
 expect_rc 0 "$FT" note verify --key "$(cat log.vkey)" --cosigner "$(cat served.vkey)" --min-cosigners 1 witnessed
+# Independent check of the signed note and the witness cosignature with python3-cryptography
+# (differential: another Ed25519 implementation, key IDs and messages rebuilt from the spec).
+if python3 -c 'import cryptography' 2>/dev/null; then
+  python3 - log.vkey served.vkey witnessed <<'EOF'
+import base64, hashlib, struct, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+def vkey(path):
+    name, kid, b64 = open(path).read().strip().split("+", 2)
+    raw = base64.b64decode(b64)
+    assert raw[0] == 1 and len(raw) == 33
+    assert int.from_bytes(hashlib.sha256(name.encode() + b"\n\x01" + raw[1:]).digest()[:4], "big") == int(kid, 16)
+    return name, int(kid, 16), raw[1:]
+(lname, lid, lpub), (wname, wid, wpub) = vkey(sys.argv[1]), vkey(sys.argv[2])
+cid = int.from_bytes(hashlib.sha256(wname.encode() + b"\n\x04" + wpub).digest()[:4], "big")
+note = open(sys.argv[3], "rb").read()
+split = note.rfind(b"\n\n")
+text, seen = note[:split + 1], set()
+for line in note[split + 2:].decode().splitlines():
+    assert line.startswith("\u2014 ")
+    name, b64 = line[2:].rsplit(" ", 1)
+    raw = base64.b64decode(b64)
+    kid = int.from_bytes(raw[:4], "big")
+    if (name, kid) == (lname, lid):
+        Ed25519PublicKey.from_public_bytes(lpub).verify(raw[4:], text)
+        seen.add("log")
+    elif (name, kid) == (wname, cid):
+        ts = struct.unpack(">Q", raw[4:12])[0]
+        Ed25519PublicKey.from_public_bytes(wpub).verify(raw[12:], b"cosignature/v1\ntime %d\n" % ts + text)
+        seen.add("witness")
+assert seen == {"log", "witness"}, seen
+EOF
+else
+  echo "skip: python3 cryptography not installed; differential signature check not run"
+fi
 stop_witness
 start_witness
 post 0 signed > resp
