@@ -177,19 +177,27 @@ done <"$PAIRS"
 "$PY" - "$OUT/compare.jsonl" <<'PY'
 import json, os, sys
 agree = total = 0
+errors = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)
-    a, b = os.path.basename(d["image_a"]), os.path.basename(d["image_b"])
+    short = lambda p: "/".join(p.split("/")[-2:])
+    a, b = short(d["image_a"]), short(d["image_b"])
     if "error" in d:
-        print(f"  {a:>22} vs {b:<22} error: {d['error']}")
+        # One line per distinct error (a missing threshold fails every pair alike).
+        if d["error"] not in errors:
+            print(f"  {a:>30} vs {b:<30} error: {d['error']}")
+        errors[d["error"]] = errors.get(d["error"], 0) + 1
         continue
     same = d.get("same")
     verdict = "same" if same else "different"
     ok = (same and d["expected"] == "same") or (not same and d["expected"] == "different")
     total += 1
     agree += ok
-    print(f"  {a:>22} vs {b:<22} score {d.get('score', float('nan')):6.3f}  -> {verdict:<9}"
+    print(f"  {a:>30} vs {b:<30} score {d.get('score', float('nan')):6.3f}  -> {verdict:<9}"
           f" (expected {d['expected']}){'' if ok else '  <-- disagrees'}")
+for e, count in errors.items():
+    if count > 1:
+        print(f"  ... and {count - 1} more pair(s) with the same error")
 if total:
     print(f"  {agree} of {total} verifications agree with the labels (threshold {d.get('threshold')})")
 PY
@@ -212,12 +220,16 @@ done <"$PLAN"
 "$PY" - "$OUT/search.jsonl" <<'PY'
 import json, os, sys
 known_hit = known_total = unknown_ok = unknown_total = 0
+errors = {}
+d = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)
     name = os.path.basename(d.get("probe", ""))
     label = f"{d['kind']:<7} {d['expected']:<30} {name:<20}"
     if "error" in d:
-        print(f"  {label} error: {d['error']}")
+        if d["error"] not in errors:
+            print(f"  {label} error: {d['error']}")
+        errors[d["error"]] = errors.get(d["error"], 0) + 1
         if d["kind"] == "probe": known_total += 1
         else: unknown_total += 1
         continue
@@ -236,7 +248,10 @@ for line in open(sys.argv[1]):
     else:
         unknown_total += 1
         unknown_ok += not c0
-threshold = d.get("threshold") if "threshold" in d else None
+for e, count in errors.items():
+    if count > 1:
+        print(f"  ... and {count - 1} more probe(s) with the same error")
+threshold = d.get("threshold")
 print(f"  enrolled people found at rank 1: {known_hit} of {known_total}")
 print(f"  people not enrolled reported as 'no candidate': {unknown_ok} of {unknown_total}")
 if threshold is not None:
@@ -245,3 +260,8 @@ if threshold is not None:
 PY
 echo
 echo "full JSON: $OUT/json/ (enrolments), $OUT/compare.jsonl, $OUT/search.jsonl; gallery: $DB"
+# Errors (as opposed to disagreements with the labels) make the demo fail visibly.
+if grep -q '"error"' "$OUT/compare.jsonl" "$OUT/search.jsonl"; then
+  echo "demo: some verifications or searches failed (see above)" >&2
+  exit 1
+fi
