@@ -62,36 +62,19 @@ float IntersectionOverUnion(const Box& a, const Box& b) {
   return uni > 0 ? inter / uni : 0.0f;
 }
 
-std::vector<Face> WeightedNonMaxSuppression(std::vector<Face> faces, float iou_threshold) {
+std::vector<Face> NonMaxSuppression(std::vector<Face> faces, float iou_threshold) {
   std::sort(faces.begin(), faces.end(),
             [](const Face& a, const Face& b) { return a.score > b.score; });
   std::vector<Face> kept;
-  std::vector<bool> used(faces.size(), false);
-  for (size_t i = 0; i < faces.size(); ++i) {
-    if (used[i]) continue;
-    Face merged = faces[i];
-    float total = 0, bx = 0, by = 0, bw = 0, bh = 0;
-    std::array<Point, 6> kp{};
-    for (size_t j = i; j < faces.size(); ++j) {
-      if (used[j]) continue;
-      if (j != i && IntersectionOverUnion(faces[i].box, faces[j].box) <= iou_threshold) continue;
-      used[j] = true;
-      float w = faces[j].score;
-      total += w;
-      bx += w * faces[j].box.x;
-      by += w * faces[j].box.y;
-      bw += w * faces[j].box.width;
-      bh += w * faces[j].box.height;
-      for (int k = 0; k < 6; ++k) {
-        kp[k].x += w * faces[j].keypoints[k].x;
-        kp[k].y += w * faces[j].keypoints[k].y;
+  for (const Face& f : faces) {
+    bool overlaps = false;
+    for (const Face& k : kept) {
+      if (IntersectionOverUnion(f.box, k.box) > iou_threshold) {
+        overlaps = true;
+        break;
       }
     }
-    if (total > 0) {
-      merged.box = {bx / total, by / total, bw / total, bh / total};
-      for (int k = 0; k < 6; ++k) merged.keypoints[k] = {kp[k].x / total, kp[k].y / total};
-    }
-    kept.push_back(merged);
+    if (!overlaps) kept.push_back(f);
   }
   return kept;
 }

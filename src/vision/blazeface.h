@@ -41,10 +41,11 @@ std::vector<Face> DecodeBlazeFace(const float* rows, const std::vector<Anchor>& 
 
 float IntersectionOverUnion(const Box& a, const Box& b);
 
-// Weighted NMS (as MediaPipe): each highest-scoring face absorbs the faces overlapping it
-// by more than iou_threshold; its box and keypoints become their score-weighted mean and its
-// score stays the maximum. Output sorted by score, highest first.
-std::vector<Face> WeightedNonMaxSuppression(std::vector<Face> faces, float iou_threshold);
+// Plain NMS: keeps the highest-scoring face of each overlapping group unchanged (its own
+// box and keypoints); the others are dropped. Output sorted by score, highest first.
+// Measured better than MediaPipe's weighted NMS (score-weighted mean of the group's boxes
+// and keypoints) for alignment: LFW 99.07% vs 98.90% (docs/vision.md).
+std::vector<Face> NonMaxSuppression(std::vector<Face> faces, float iou_threshold);
 
 // Prominence of a face in a width x height image: box area x (1 - 0.5 d), where d is the
 // distance from the box centre to the image centre divided by half the image diagonal

@@ -72,15 +72,17 @@ Face MakeFace(float x, float y, float size, float score) {
   return f;
 }
 
-TEST(NmsTest, MergesOverlapsAndKeepsSeparateFaces) {
-  std::vector<Face> faces = {MakeFace(0, 0, 10, 0.9f), MakeFace(1, 0, 10, 0.6f),
-                             MakeFace(50, 50, 10, 0.7f)};
-  auto kept = WeightedNonMaxSuppression(faces, 0.3f);
+TEST(NmsTest, KeepsTheBestOfOverlapsAndSeparateFaces) {
+  std::vector<Face> faces = {MakeFace(1, 0, 10, 0.6f), MakeFace(50, 50, 10, 0.7f),
+                             MakeFace(0, 0, 10, 0.9f), MakeFace(4, 0, 10, 0.8f)};
+  auto kept = NonMaxSuppression(faces, 0.3f);
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_FLOAT_EQ(kept[0].score, 0.9f);
-  EXPECT_NEAR(kept[0].box.x, 0.6f / 1.5f, 1e-5);  // score-weighted mean of 0 and 1
+  EXPECT_FLOAT_EQ(kept[0].box.x, 0);  // its own box, unchanged
   EXPECT_FLOAT_EQ(kept[1].box.x, 50);
-  EXPECT_NEAR(IntersectionOverUnion(faces[0].box, faces[1].box), 90.0f / 110.0f, 1e-6);
+  // IoU of the 0.9 and 0.8 boxes is 60/140 > 0.3: suppressed; below the threshold, kept.
+  EXPECT_EQ(NonMaxSuppression(faces, 0.9f).size(), 4u);
+  EXPECT_NEAR(IntersectionOverUnion(faces[0].box, faces[2].box), 90.0f / 110.0f, 1e-6);
 }
 
 TEST(ProminenceTest, LargeCentredFaceFirst) {

@@ -8,7 +8,7 @@
 namespace facetrail::vision {
 namespace {
 
-// MediaPipe's suppression overlap for BlazeFace.
+// Overlap above which the lower-scoring box is suppressed (as MediaPipe uses for BlazeFace).
 constexpr float kNmsIou = 0.3f;
 
 }  // namespace
@@ -45,16 +45,21 @@ StatusOr<std::unique_ptr<BlazeFaceDetector>> BlazeFaceDetector::Create(
   return std::unique_ptr<BlazeFaceDetector>(new BlazeFaceDetector(entry, std::move(pool)));
 }
 
-StatusOr<std::vector<Face>> BlazeFaceDetector::Detect(const cv::Mat& rgb, float min_score,
-                                                      int max_faces) const {
+StatusOr<std::vector<Face>> BlazeFaceDetector::DetectPadded(const cv::Mat& rgb, int pad,
+                                                            float min_score) const {
   const int s = entry_.preprocess.width;
+  const int cols = rgb.cols + 2 * pad, rows = rgb.rows + 2 * pad;
   // Letterbox: scale the longer side to s, pad the rest, so faces keep their shape.
-  const float scale = static_cast<float>(s) / static_cast<float>(std::max(rgb.cols, rgb.rows));
-  int w = std::clamp(static_cast<int>(std::lround(rgb.cols * scale)), 1, s);
-  int h = std::clamp(static_cast<int>(std::lround(rgb.rows * scale)), 1, s);
+  const float scale = static_cast<float>(s) / static_cast<float>(std::max(cols, rows));
+  int w = std::clamp(static_cast<int>(std::lround(cols * scale)), 1, s);
+  int h = std::clamp(static_cast<int>(std::lround(rows * scale)), 1, s);
   cv::Mat input(s, s, CV_8UC3, cv::Scalar::all(0));
+  cv::Mat src = rgb;
+  if (pad > 0) {
+    cv::copyMakeBorder(rgb, src, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+  }
   // INTER_AREA averages over the source pixels on large downscales (bilinear would alias).
-  cv::resize(rgb, input(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
+  cv::resize(src, input(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
              scale < 0.5f ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::Mat blob = MakeInputBlob(input, entry_.preprocess);
 
@@ -72,11 +77,26 @@ StatusOr<std::vector<Face>> BlazeFaceDetector::Detect(const cv::Mat& rgb, float 
                          " values, expected 896 x 17");
   }
   InputTransform t;
-  t.scale_x = static_cast<float>(rgb.cols) / static_cast<float>(w);
-  t.scale_y = static_cast<float>(rgb.rows) / static_cast<float>(h);
-  std::vector<Face> faces =
-      DecodeBlazeFace(out.ptr<float>(), anchors_, min_score, t);
-  faces = WeightedNonMaxSuppression(std::move(faces), kNmsIou);
+  t.scale_x = static_cast<float>(cols) / static_cast<float>(w);
+  t.scale_y = static_cast<float>(rows) / static_cast<float>(h);
+  t.offset_x = static_cast<float>(-pad);
+  t.offset_y = static_cast<float>(-pad);
+  std::vector<Face> faces = DecodeBlazeFace(out.ptr<float>(), anchors_, min_score, t);
+  return NonMaxSuppression(std::move(faces), kNmsIou);
+}
+
+StatusOr<std::vector<Face>> BlazeFaceDetector::Detect(const cv::Mat& rgb, float min_score,
+                                                      int max_faces) const {
+  FT_ASSIGN_OR_RETURN(std::vector<Face> faces, DetectPadded(rgb, 0, min_score));
+  const float longer = static_cast<float>(std::max(rgb.cols, rgb.rows));
+  bool close_up = std::any_of(faces.begin(), faces.end(), [&](const Face& f) {
+    return std::max(f.box.width, f.box.height) > kCloseUpFraction * longer;
+  });
+  if (close_up) {
+    FT_ASSIGN_OR_RETURN(std::vector<Face> again,
+                        DetectPadded(rgb, static_cast<int>(longer / 2), min_score));
+    if (!again.empty()) faces = std::move(again);
+  }
   SortByProminence(&faces, rgb.cols, rgb.rows, max_faces);
   return faces;
 }
