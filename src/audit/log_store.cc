@@ -41,7 +41,45 @@ bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
 
+// True if valid records start at `p` and follow each other exactly up to the end of `s`.
+bool ValidChainToEnd(std::string_view s, size_t p) {
+  while (p < s.size()) {
+    std::string_view data;
+    size_t consumed = 0;
+    if (DecodeRecord(s.substr(p), kMaxLogEntryBytes, &data, &consumed) != RecordResult::kOk) {
+      return false;
+    }
+    p += consumed;
+  }
+  return true;
+}
+
 }  // namespace
+
+// A crash can only tear the last, never-acknowledged batch: a prefix of its single write
+// reaches the file (ending in a cut record, or a last record whose bytes did not all land)
+// or, after power loss, its blocks read back as zeros. A damaged length or checksum in the
+// middle of acknowledged records looks similar, so a tail is torn only if no chain of
+// valid records runs from inside it to the end of the file, and it is no longer than one
+// batch can be.
+StatusOr<bool> LogStoreImpl::IsTornTail(uint64_t offset, uint64_t file_size, RecordResult r,
+                                        std::string_view rest) const {
+  const uint64_t remaining = file_size - offset;
+  const uint64_t max_batch = options_.max_batch_bytes +
+                             options_.max_batch_entries * kRecordHeaderSize +
+                             kRecordHeaderSize + kMaxLogEntryBytes;
+  if (remaining > max_batch) return false;
+  std::string tail;
+  FT_RETURN_IF_ERROR(entries_reader_->Read(offset, remaining, &tail));
+  bool shape = r == RecordResult::kTruncated || AllZero(tail) ||
+               (r == RecordResult::kBadCrc &&
+                kRecordHeaderSize + uint64_t{GetU32BE(rest.data())} == remaining);
+  if (!shape) return false;
+  for (size_t p = 1; p + kRecordHeaderSize <= tail.size(); ++p) {
+    if (ValidChainToEnd(tail, p)) return false;
+  }
+  return true;
+}
 
 LogStoreImpl::LogStoreImpl(std::string dir, const LogStoreOptions& options)
     : dir_(std::move(dir)),
@@ -207,7 +245,7 @@ Status LogStoreImpl::Recover() {
   uint64_t buf_offset = start;  // file offset of buf[0]
   const size_t kChunk = 4 << 20;
   while (offset < entries_size) {
-    if (buf.size() - buf_pos < kRecordHeaderSize + options_.max_entry_bytes &&
+    if (buf.size() - buf_pos < kRecordHeaderSize + kMaxLogEntryBytes &&
         buf_offset + buf.size() < entries_size) {
       buf.erase(0, buf_pos);
       buf_offset += buf_pos;
@@ -221,22 +259,19 @@ Status LogStoreImpl::Recover() {
     std::string_view data;
     size_t consumed = 0;
     std::string_view rest(buf.data() + buf_pos, buf.size() - buf_pos);
-    RecordResult r = DecodeRecord(rest, options_.max_entry_bytes, &data, &consumed);
+    // Decode with the format's bound, not the option: the option may have been lowered.
+    RecordResult r = DecodeRecord(rest, kMaxLogEntryBytes, &data, &consumed);
     if (r != RecordResult::kOk) {
-      // A crash can only tear the last, never-acknowledged batch: a prefix of it reaches
-      // the disk, or (power loss) its blocks read back as zeros. Anything else is damage.
-      bool last = r == RecordResult::kBadCrc &&
-                  kRecordHeaderSize + GetU32BE(rest.data()) == entries_size - offset;
-      std::string tail;
-      FT_RETURN_IF_ERROR(entries_reader_->Read(offset, entries_size - offset, &tail));
-      if (r == RecordResult::kTruncated || last || AllZero(tail)) {
+      FT_ASSIGN_OR_RETURN(bool torn, IsTornTail(offset, entries_size, r, rest));
+      if (torn) {
         torn_at = offset;
         break;
       }
       return DataLossError(Path(kEntriesFile) + ": record at offset " + std::to_string(offset) +
                            " (entry " + std::to_string(frontier_.size()) + ") is corrupt (" +
                            (r == RecordResult::kBadCrc ? "bad checksum" : "bad length") +
-                           ") with data after it; not a torn tail, refusing to open");
+                           ") and is not a torn tail (valid records or other data follow); "
+                           "refusing to open rather than drop acknowledged entries");
     }
     offset += consumed;
     buf_pos += consumed;

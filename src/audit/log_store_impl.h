@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "audit/log_layout.h"
+#include "audit/log_record.h"
 #include "core/env.h"
 #include "core/thread_annotations.h"
 #include "facetrail/log_store.h"
@@ -67,6 +68,9 @@ class LogStoreImpl final : public LogStore {
   Status Recover();
   Status RecoverHistory();
   Status OpenLevelWriter(int level);
+  // Whether the bad record at `offset` of entries.log is the torn tail of a crash.
+  StatusOr<bool> IsTornTail(uint64_t offset, uint64_t file_size, RecordResult r,
+                            std::string_view rest) const;
 
   // Leader-only work (no mu_ held; the queue position is the exclusion).
   Status WriteBatch(const std::vector<Writer*>& batch);

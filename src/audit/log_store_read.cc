@@ -150,9 +150,17 @@ StatusOr<std::string> LogStoreImpl::ReadTilesPath(std::string_view path) const {
 }
 
 Status LogStoreImpl::Verify() const {
+  // One snapshot of size and checkpoint: read apart, a checkpoint signed in between could
+  // cover entries beyond the size and fail the check spuriously.
+  uint64_t size;
+  std::string note;
+  {
+    MutexLock l(&mu_);
+    size = size_;
+    note = latest_.note;
+  }
   // The directory lock is ours, so run the directory check without taking it again.
-  return VerifyOpenLog(env_, dir_, *options_.verifier, Size(), LatestCheckpoint().note)
-      .status();
+  return VerifyOpenLog(env_, dir_, *options_.verifier, size, note).status();
 }
 
 }  // namespace facetrail::logstore

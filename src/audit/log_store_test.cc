@@ -313,5 +313,55 @@ TEST(LogStoreTest, RefusesToOpenWhenTheTreeContradictsTheSignedCheckpoint) {
   EXPECT_EQ(LogStore::Open(dir2, MakeOptions(key)).status().code(), StatusCode::kDataLoss);
 }
 
+// Regression: a damaged length in the unsigned tail made a record look cut off, and
+// recovery truncated it as a torn tail, silently dropping the acknowledged entries after it.
+TEST(LogStoreTest, DamagedLengthBeforeAcknowledgedEntriesIsNotATornTail) {
+  TempDir tmp;
+  auto key = MakeKey();
+  const std::string dir = tmp.Sub("log");
+  uint64_t offset_of_5 = 0;
+  {
+    auto store = MustOpen(dir, MakeOptions(key));
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->Append(TestEntry(i)).ok());
+    ASSERT_TRUE(store->Checkpoint().ok());
+    offset_of_5 = *Env::Default()->GetFileSize(dir + "/entries.log");
+    for (int i = 5; i < 9; ++i) ASSERT_TRUE(store->Append(TestEntry(i)).ok());
+  }
+  {
+    // Entry 5's length now claims more bytes than the file has.
+    std::fstream f(dir + "/entries.log", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offset_of_5 + 2));
+    f.put('\x7f');
+  }
+  auto r = LogStore::Open(dir, MakeOptions(key));
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("offset " + std::to_string(offset_of_5)), std::string::npos)
+      << r.status().message();
+}
+
+// A real torn tail (the write of an unacknowledged batch cut short) is repaired.
+TEST(LogStoreTest, TornTailIsTruncated) {
+  TempDir tmp;
+  auto key = MakeKey();
+  const std::string dir = tmp.Sub("log");
+  uint64_t full = 0;
+  {
+    auto store = MustOpen(dir, MakeOptions(key));
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->Append(TestEntry(i)).ok());
+    full = *Env::Default()->GetFileSize(dir + "/entries.log");
+  }
+  {
+    std::ofstream f(dir + "/entries.log", std::ios::binary | std::ios::app);
+    f << std::string("\x00\x00\x01\x00\x12\x34\x56\x78partial", 15);
+  }
+  auto store = MustOpen(dir, MakeOptions(key));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Size(), 6u);
+  EXPECT_EQ(*Env::Default()->GetFileSize(dir + "/entries.log"), full);
+  EXPECT_TRUE(store->Verify().ok());
+}
+
 }  // namespace
 }  // namespace facetrail::logstore
