@@ -102,6 +102,9 @@ LogStoreImpl::~LogStoreImpl() {
 }
 
 Status LogStoreImpl::Init() {
+  if (!options_.create_if_missing && !env_->FileExists(Path(kCheckpointFile))) {
+    return NotFoundError(dir_ + ": no log here (missing " + kCheckpointFile + ")");
+  }
   FT_RETURN_IF_ERROR(env_->CreateDir(dir_).WithContext("log store"));
   FT_ASSIGN_OR_RETURN(lock_, env_->LockFile(Path(kLockFile)));
   if (!env_->FileExists(Path(kCheckpointFile))) {

@@ -196,6 +196,7 @@ TEST(LogStoreTest, LimitsAndOptions) {
   auto no_create = MakeOptions(key);
   no_create.create_if_missing = false;
   EXPECT_EQ(LogStore::Open(tmp.Sub("nothing"), no_create).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(Env::Default()->FileExists(tmp.Sub("nothing")));  // nothing created
 }
 
 TEST(LogStoreTest, OneStorePerDirectory) {
