@@ -13,8 +13,10 @@
 //    An Append that returned an error may or may not appear in the log after recovery; one
 //    that returned an index always does.
 //
-// Thread-safety: every method is safe to call concurrently from any number of threads.
-// One directory is opened by at most one LogStore at a time (an flock on DIR/LOCK).
+// Thread-safety: every method is safe to call concurrently from any number of threads;
+// destroy the store only when no call is in flight (the destructor stops the background
+// signer). One directory is opened by at most one LogStore at a time (an flock on
+// DIR/LOCK), across processes too.
 #ifndef FACETRAIL_LOG_STORE_H_
 #define FACETRAIL_LOG_STORE_H_
 
@@ -106,7 +108,8 @@ class LogStore {
   virtual StatusOr<std::string> ReadTilesPath(std::string_view path) const = 0;
 
   // Full integrity check of everything stored (see VerifyLogDirectory), against the tree
-  // as of the call. OK, or kDataLoss naming the first problems found.
+  // as of the call: reads the whole log (O(n)) without blocking appends. OK, or kDataLoss
+  // naming the first problems found.
   virtual Status Verify() const = 0;
 };
 
