@@ -235,7 +235,11 @@ StatusOr<uint64_t> NodeServiceImpl::InstallPolicyFrom(const AuditActor& actor,
                                                       std::string_view bundle) {
   nlohmann::json d = {{"bundle_sha256", Sha256Hex(bundle)}};
   auto p = policy::OpenPolicyBundle(bundle, *authority_);
-  if (!p.ok()) return Deny(event::kPolicyInstall, actor, p.status(), d);
+  if (!p.ok()) {
+    // A bad signature is the caller's bad input (HTTP 400), not data loss on this node.
+    return Deny(event::kPolicyInstall, actor,
+                InvalidArgumentError("policy bundle refused: " + p.status().message()), d);
+  }
   d["serial"] = p->serial;
   if (p->agency != options_.agency) {
     return Deny(event::kPolicyInstall, actor,
