@@ -199,17 +199,22 @@ for e, count in errors.items():
     if count > 1:
         print(f"  ... and {count - 1} more pair(s) with the same error")
 if total:
-    print(f"  {agree} of {total} verifications agree with the labels (threshold {d.get('threshold')})")
+    print(f"  {agree} of {total} verifications agree with the labels (threshold {d.get('threshold'):.4f})")
 PY
 echo
 
 # ---- 1:N search -------------------------------------------------------------------------
 echo "== search (facetrail search --top 3) of held-out probes and unknown faces"
 : >"$OUT/search.jsonl"
+nsearch=0
+EXAMPLE=""
 while IFS=$'\t' read -r kind ident img; do
   [ "$kind" = enrol ] && continue
   rc=$(status_of "$BIN" search --db "$DB" --top 3 "$img")
   if [ "$rc" = 0 ]; then
+    nsearch=$((nsearch + 1))
+    cp "$TMP_OUT" "$OUT/json/search_${nsearch}_${ident//[:\/]/_}.json"
+    [ "$kind" = unknown ] && [ -z "$EXAMPLE" ] && EXAMPLE="$OUT/json/search_${nsearch}_${ident//[:\/]/_}.json"
     "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["kind"]=sys.argv[2]; d["expected"]=sys.argv[3]; print(json.dumps(d))' \
       "$TMP_OUT" "$kind" "$ident" >>"$OUT/search.jsonl"
   else
@@ -255,11 +260,17 @@ threshold = d.get("threshold")
 print(f"  enrolled people found at rank 1: {known_hit} of {known_total}")
 print(f"  people not enrolled reported as 'no candidate': {unknown_ok} of {unknown_total}")
 if threshold is not None:
-    print(f"  (candidates only at or above the engine's operating threshold {threshold:.3f};"
+    print(f"  (candidates only at or above the engine's operating threshold {threshold:.4f};"
           " a candidate is a lead for human review, not an identification)")
 PY
+if [ -n "$EXAMPLE" ]; then
+  echo
+  echo "== the JSON of one search (a person who is not enrolled): $EXAMPLE"
+  cat "$EXAMPLE"
+fi
 echo
-echo "full JSON: $OUT/json/ (enrolments), $OUT/compare.jsonl, $OUT/search.jsonl; gallery: $DB"
+echo "full JSON: $OUT/json/ (every enrolment and search), $OUT/compare.jsonl, $OUT/search.jsonl"
+echo "gallery: $DB (inspect with: $BIN gallery list --db $DB)"
 # Errors (as opposed to disagreements with the labels) make the demo fail visibly.
 if grep -q '"error"' "$OUT/compare.jsonl" "$OUT/search.jsonl"; then
   echo "demo: some verifications or searches failed (see above)" >&2
