@@ -206,6 +206,7 @@ class NodeService {
   virtual StatusOr<std::string> AddUser(std::string_view id, std::string_view name, Role role) = 0;
   virtual Status RevokeUser(std::string_view id) = 0;
   virtual Status AttestTraining(std::string_view id, std::string_view training_id, int valid_days) = 0;
+  virtual StatusOr<std::vector<UserInfo>> ListUsers() = 0;
 
   virtual std::optional<policy::Policy> CurrentPolicy() const = 0;
   virtual std::string LogVerifierKey() const = 0;

@@ -53,6 +53,7 @@ class NodeServiceImpl final : public NodeService {
   StatusOr<std::string> AddUser(std::string_view id, std::string_view name, Role role) override;
   Status RevokeUser(std::string_view id) override;
   Status AttestTraining(std::string_view id, std::string_view training_id, int valid_days) override;
+  StatusOr<std::vector<UserInfo>> ListUsers() override { return users_->ListUsers(); }
   std::optional<policy::Policy> CurrentPolicy() const override;
   std::string LogVerifierKey() const override;
   LogStore* log() override { return log_.get(); }
