@@ -42,11 +42,11 @@ bool AllZero(std::string_view s) {
 }
 
 // True if valid records start at `p` and follow each other exactly up to the end of `s`.
-bool ValidChainToEnd(std::string_view s, size_t p) {
+bool ValidChainToEnd(std::string_view s, size_t p, uint32_t max_length) {
   while (p < s.size()) {
     std::string_view data;
     size_t consumed = 0;
-    if (DecodeRecord(s.substr(p), kMaxLogEntryBytes, &data, &consumed) != RecordResult::kOk) {
+    if (DecodeRecord(s.substr(p), max_length, &data, &consumed) != RecordResult::kOk) {
       return false;
     }
     p += consumed;
@@ -76,7 +76,7 @@ StatusOr<bool> LogStoreImpl::IsTornTail(uint64_t offset, uint64_t file_size, Rec
                 kRecordHeaderSize + uint64_t{GetU32BE(rest.data())} == remaining);
   if (!shape) return false;
   for (size_t p = 1; p + kRecordHeaderSize <= tail.size(); ++p) {
-    if (ValidChainToEnd(tail, p)) return false;
+    if (ValidChainToEnd(tail, p, kMaxLogEntryBytes)) return false;
   }
   return true;
 }
@@ -313,11 +313,17 @@ Status LogStoreImpl::RecoverHistory() {
     size_t consumed = 0;
     RecordResult r = DecodeRecord(rest, kMaxCheckpointBytes, &data, &consumed);
     if (r != RecordResult::kOk) {
+      // The same torn-tail rule as for entries.log (see IsTornTail).
       bool last_record = r == RecordResult::kBadCrc &&
                          kRecordHeaderSize + GetU32BE(rest.data()) == rest.size();
-      if (r == RecordResult::kTruncated || last_record || AllZero(rest)) break;
+      bool shape = r == RecordResult::kTruncated || last_record || AllZero(rest);
+      bool chain = false;
+      for (size_t p = 1; shape && !chain && p + kRecordHeaderSize <= rest.size(); ++p) {
+        chain = ValidChainToEnd(rest, p, kMaxCheckpointBytes);
+      }
+      if (shape && !chain) break;
       return DataLossError(path + ": record at offset " + std::to_string(pos) +
-                           " is corrupt with data after it; refusing to open");
+                           " is corrupt and is not a torn tail; refusing to open");
     }
     last = data;
     pos += consumed;

@@ -341,6 +341,31 @@ TEST(LogStoreTest, DamagedLengthBeforeAcknowledgedEntriesIsNotATornTail) {
       << r.status().message();
 }
 
+// The same for the checkpoint history: a damaged length must not silently drop the
+// signed checkpoints recorded after it.
+TEST(LogStoreTest, DamagedLengthInCheckpointHistoryIsNotATornTail) {
+  TempDir tmp;
+  auto key = MakeKey();
+  const std::string dir = tmp.Sub("log");
+  {
+    auto store = MustOpen(dir, MakeOptions(key));
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(store->Append(TestEntry(i)).ok());
+      ASSERT_TRUE(store->Checkpoint().ok());
+    }
+  }
+  {
+    // Record 0 (the size-0 checkpoint) now claims ~32 KiB: past the end of the file, within
+    // the record bound, so it looks like a record cut short.
+    std::fstream f(dir + "/checkpoints.log", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('\x7f');
+  }
+  auto r = LogStore::Open(dir, MakeOptions(key));
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+}
+
 // A real torn tail (the write of an unacknowledged batch cut short) is repaired.
 TEST(LogStoreTest, TornTailIsTruncated) {
   TempDir tmp;
