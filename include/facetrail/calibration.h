@@ -1,16 +1,15 @@
-// Score calibration: what a cosine score means as a false-match rate, for one model.
+// Score calibration: cosine score -> estimated false-match rate (FMR) for one embedder,
+// measured on a large impostor set and shipped with the model as
+// calibration/<embedder name>.json (format in docs/evaluation.md, produced by
+// `facetrail eval calibrate`).
 //
-// Built from a large impostor set (comparisons of different people; docs/evaluation.md):
-// for a score s, FMR(s) = (impostor comparisons scoring >= s) / (impostor comparisons),
-// with a 95% Clopper-Pearson interval. A deployment sets its threshold as a target FMR
-// (ThresholdForFmr), and every comparison reports EstimatedFmr of its score.
+// Deployments set their threshold as a target FMR (ThresholdForFmr), and every comparison
+// reports the FMR its score corresponds to (ScoreToFmr). For 1:N search in a gallery of N
+// identities, a non-mated probe is compared with N identities, so at small FMR the
+// false-positive identification rate is FPIR ~= N x FMR (ThresholdForFpir);
+// `facetrail eval search` checks that approximation empirically.
 //
-// The table is stored as JSON next to the model (calibration/<model>.json, format in
-// docs/evaluation.md): the impostor count and, for the scores at which the count of
-// impostors at or above changes in the low-FMR tail, that count. It carries the model id it
-// was measured for; a different model never uses it.
-//
-// Thread-safety: immutable after construction.
+// Thread-safety: immutable after Parse/Load; safe to share across threads.
 #ifndef FACETRAIL_CALIBRATION_H_
 #define FACETRAIL_CALIBRATION_H_
 
@@ -23,57 +22,47 @@
 
 namespace facetrail {
 
-struct CalibrationPoint {
-  float score = 0;            // threshold
-  int64_t false_matches = 0;  // impostor comparisons scoring >= score
-};
-
 struct FmrEstimate {
-  double fmr = 0;       // point estimate (false_matches / impostors)
-  double lower = 0;     // 95% Clopper-Pearson bounds
-  double upper = 0;
-  int64_t false_matches = 0;
-  int64_t impostors = 0;
+  double fmr = 0;   // point estimate
+  double low = 0;   // 95% Clopper-Pearson interval on the impostor counts
+  double high = 0;
+  // The score is above every measured impostor score: fmr is 0 observed, `high` is the
+  // most it can be given the number of impostor pairs.
+  bool beyond_table = false;
 };
 
 class Calibration {
  public:
-  // From raw impostor scores (any order). Keeps every distinct score of the highest
-  // `max_points` distinct scores exactly, then a 1,000-step quantile ladder below them.
-  static StatusOr<Calibration> FromImpostorScores(std::string model_id, std::string dataset,
-                                                  std::vector<float> scores,
-                                                  size_t max_points = 20000);
-  static StatusOr<Calibration> FromJson(std::string_view json);
-  static StatusOr<Calibration> FromFile(const std::string& path);
-  std::string ToJson() const;
+  struct Row {
+    double score = 0;          // threshold: accept when score >= this
+    int64_t false_matches = 0;  // impostor pairs with score >= `score`
+    double fmr = 0;
+    double low = 0, high = 0;  // 95% Clopper-Pearson
+  };
+
+  // kInvalidArgument on malformed JSON or a table that is not monotone.
+  static StatusOr<Calibration> Parse(std::string_view json);
+  // Reads and parses a calibration file (kIOError / kNotFound if it cannot be read).
+  static StatusOr<Calibration> Load(const std::string& path);
 
   const std::string& model_id() const { return model_id_; }
-  const std::string& dataset() const { return dataset_; }
-  int64_t impostors() const { return impostors_; }
+  int64_t impostor_pairs() const { return impostor_pairs_; }
+  const std::vector<Row>& rows() const { return rows_; }
 
-  // FMR of one comparison scoring `score`. A score above every impostor reports the
-  // count as 0 with the upper bound 1 - 0.025^(1/n) (it is never "zero risk").
-  FmrEstimate EstimatedFmr(float score) const;
-  // The lowest score whose estimated FMR is <= target. kOutOfRange when target is below
-  // what the impostor set can resolve (target * impostors < 1): the caller fails closed.
-  StatusOr<float> ThresholdForFmr(double target_fmr) const;
-  // Smallest FMR the table can resolve (1 / impostors).
-  double ResolutionLimit() const { return impostors_ > 0 ? 1.0 / static_cast<double>(impostors_) : 1.0; }
-
-  const std::vector<CalibrationPoint>& points() const { return points_; }
+  // Interpolates log10(FMR) linearly in the score between the two table rows around it.
+  FmrEstimate ScoreToFmr(double score) const;
+  // The lowest table threshold whose measured FMR is <= target. kOutOfRange when target is
+  // below 1 / impostor_pairs (the table cannot vouch for it).
+  StatusOr<double> ThresholdForFmr(double target_fmr) const;
+  // Threshold for an expected FPIR in a gallery of `gallery_size` identities:
+  // ThresholdForFmr(target_fpir / gallery_size).
+  StatusOr<double> ThresholdForFpir(double target_fpir, int64_t gallery_size) const;
 
  private:
   std::string model_id_;
-  std::string dataset_;
-  int64_t impostors_ = 0;
-  std::vector<CalibrationPoint> points_;  // decreasing score, increasing false_matches
-  // points_[0, exact_points_) hold every distinct impostor score of the high tail; the
-  // rest are a coarse quantile ladder.
-  size_t exact_points_ = 0;
+  int64_t impostor_pairs_ = 0;
+  std::vector<Row> rows_;  // ascending score, so non-increasing FMR
 };
-
-// Two-sided 95% Clopper-Pearson interval for k successes in n trials.
-void ClopperPearson95(int64_t k, int64_t n, double* lower, double* upper);
 
 }  // namespace facetrail
 

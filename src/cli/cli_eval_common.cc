@@ -59,6 +59,15 @@ eval::EmbedOptions EvalSession::embed_options() {
   return o;
 }
 
+std::string DefaultDataDir() {
+  const char* d = std::getenv("FACETRAIL_DATA");
+  return d != nullptr && *d ? d : FACETRAIL_DATA_DEFAULT;
+}
+
+std::string DefaultCalibrationPath(const std::string& embedder_name) {
+  return std::string(FACETRAIL_SOURCE_DIR) + "/calibration/" + embedder_name + ".json";
+}
+
 int ReportError(const std::string& what, const Status& status) {
   std::fprintf(stderr, "facetrail %s: %s\n", what.c_str(), status.ToString().c_str());
   switch (status.code()) {

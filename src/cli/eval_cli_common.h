@@ -55,6 +55,11 @@ class EvalSession {
   eval::Progress progress_;
 };
 
+// $FACETRAIL_DATA, else the build's default (../shared/data next to the source tree).
+std::string DefaultDataDir();
+// <source tree>/calibration/<embedder name>.json: calibrations ship with the source.
+std::string DefaultCalibrationPath(const std::string& embedder_name);
+
 // Prints "facetrail <what>: <status>" to stderr and returns the exit code for it:
 // kExitUsage for bad input or I/O, kExitInvalid otherwise.
 int ReportError(const std::string& what, const Status& status);
