@@ -1,5 +1,6 @@
 #include "vision/embedder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -37,27 +38,40 @@ StatusOr<std::vector<float>> FaceEmbedder::Embed(const cv::Mat& aligned_rgb) con
   const int s = entry_.preprocess.width;
   cv::Mat crop = aligned_rgb;
   if (crop.cols != s || crop.rows != s) cv::resize(aligned_rgb, crop, cv::Size(s, s));
+  // With flip-averaging the crop and its mirror go through the network as one batch of 2
+  // (the converted models take any batch; the outputs equal two separate runs exactly).
+  const int batch = flip_average_ ? 2 : 1;
+  cv::Mat blob = MakeInputBlob(crop, entry_.preprocess);
+  if (flip_average_) {
+    cv::Mat mirrored;
+    cv::flip(crop, mirrored, 1);
+    cv::Mat second = MakeInputBlob(mirrored, entry_.preprocess);
+    int sizes[] = {2, 3, s, s};
+    cv::Mat both(4, sizes, CV_32F);
+    const size_t one = blob.total();
+    std::copy_n(blob.ptr<float>(), one, both.ptr<float>());
+    std::copy_n(second.ptr<float>(), one, both.ptr<float>() + one);
+    blob = both;
+  }
   FT_ASSIGN_OR_RETURN(NetPool::Lease lease, pool_->Borrow());
-  std::vector<double> sum;
-  const int passes = flip_average_ ? 2 : 1;
-  for (int pass = 0; pass < passes; ++pass) {
-    cv::Mat input = crop;
-    if (pass == 1) cv::flip(crop, input, 1);
-    cv::Mat out;
-    try {
-      lease.net().setInput(MakeInputBlob(input, entry_.preprocess));
-      out = lease.net().forward();
-    } catch (const cv::Exception& e) {
-      return InternalError(std::string("embedder inference failed: ") + e.what());
-    }
-    if (out.type() != CV_32F || out.total() == 0 ||
-        (entry_.output_dim > 0 && out.total() != static_cast<size_t>(entry_.output_dim))) {
-      return InternalError("embedder output has " + std::to_string(out.total()) +
-                           " values, expected " + std::to_string(entry_.output_dim));
-    }
-    const float* v = out.ptr<float>();
-    sum.resize(out.total(), 0.0);
-    for (size_t i = 0; i < sum.size(); ++i) sum[i] += v[i];
+  cv::Mat out;
+  try {
+    lease.net().setInput(blob);
+    out = lease.net().forward();
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("embedder inference failed: ") + e.what());
+  }
+  const size_t dim = out.total() / static_cast<size_t>(batch);
+  if (out.type() != CV_32F || dim == 0 || out.total() != dim * batch ||
+      (entry_.output_dim > 0 && dim != static_cast<size_t>(entry_.output_dim))) {
+    return InternalError("embedder output has " + std::to_string(out.total()) +
+                         " values for a batch of " + std::to_string(batch) + ", expected " +
+                         std::to_string(entry_.output_dim) + " each");
+  }
+  const float* v = out.ptr<float>();
+  std::vector<double> sum(dim, 0.0);
+  for (int k = 0; k < batch; ++k) {
+    for (size_t i = 0; i < dim; ++i) sum[i] += v[k * dim + i];
   }
   double norm = 0;
   for (double x : sum) norm += x * x;
