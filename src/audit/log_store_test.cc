@@ -227,7 +227,8 @@ TEST(LogStoreTest, BackgroundCheckpointsFollowTheInjectedClock) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(store->LatestCheckpoint().size, 0u);
   clock.AdvanceSeconds(11);
-  for (int spin = 0; spin < 2000 && store->LatestCheckpoint().size != 10; ++spin) {
+  // Wait (up to a generous bound, for loaded machines) for the signer to notice.
+  for (int spin = 0; spin < 12000 && store->LatestCheckpoint().size != 10; ++spin) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(store->LatestCheckpoint().size, 10u);
