@@ -1,0 +1,292 @@
+// The hub over real loopback HTTP with real SQLite state: registry and enrolment,
+// releases, revocation-list monotonicity, witnessing a registered node log (a real
+// LogStore, cosigned through witness_client), split-view detection with both notes kept as
+// evidence, and the portal JSON.
+#include <array>
+
+#include "facetrail/checkpoint.h"
+#include "facetrail/encoding.h"
+#include "facetrail/release.h"
+#include "facetrail/witness_client.h"
+#include "hub/hub_testutil.h"
+
+namespace facetrail::hub {
+namespace {
+
+using testing::HttpReply;
+using testing::HubClient;
+using testing::json;
+using testing::Key;
+using testing::NodeLog;
+using testing::TempDir;
+
+class HubServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+  void Start() {
+    HubOptions o;
+    o.data_dir = dir_.path() + "/hub";
+    o.authority_vkey = authority_.vkey;
+    o.clock = &clock_;
+    o.stale_after_s = 600;
+    auto h = HubServer::Start(o);
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    hub_ = std::move(*h);
+    if (!hub_->initial_admin_token().empty()) admin_ = hub_->initial_admin_token();
+    client_ = std::make_unique<HubClient>(hub_->port());
+  }
+  std::string Register(const std::string& id, const Key& log, const std::string& token) {
+    HttpReply r = client_->Post("/hub/v1/agencies",
+                                json{{"id", id}, {"name", id + " police"}, {"jurisdiction", "Testshire"},
+                                     {"log_key", log.vkey}, {"contact", "oversight@" + id + ".example"}}
+                                    .dump(),
+                                token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? r.Json()["agency_token"].get<std::string>() : "";
+  }
+  json Portal() {
+    HttpReply r = client_->Get("/hub/v1/portal");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json();
+  }
+  std::unique_ptr<witness::WitnessClient> Witnessing() {
+    auto c = witness::WitnessClient::Create(
+        {{"http://127.0.0.1:" + std::to_string(hub_->port()) + "/hub/v1/witness", hub_->witness_vkey()}});
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return std::move(*c);
+  }
+  static witness::ConsistencyProofFn Proofs(NodeLog& log) {
+    return [&log](uint64_t a, uint64_t b) { return log.store().ConsistencyProof(a, b); };
+  }
+  release::Release SampleRelease(const std::string& id, const std::string& model_sha) {
+    release::Release r;
+    r.release_id = id;
+    r.issued_at = "2026-11-28T00:00:00Z";
+    r.models = {{"mobilefacenet", "mobilefacenet.onnx", model_sha}};
+    r.disclosure_sha256 = Sha256Hex("disclosure v1");
+    r.calibration_sha256 = Sha256Hex("calibration v1");
+    r.policy_bundle_sha256 = Sha256Hex("policy v1");
+    return r;
+  }
+  std::string Revocations(uint64_t seq, std::vector<std::string> models) {
+    release::RevocationList l;
+    l.sequence = seq;
+    l.issued_at = "2026-11-28T00:00:00Z";
+    l.revoked_models = std::move(models);
+    return *release::SignRevocations(l, *authority_.signer);
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  Key authority_{"authority.example"};
+  std::unique_ptr<HubServer> hub_;
+  std::unique_ptr<HubClient> client_;
+  std::string admin_;
+};
+
+TEST_F(HubServerTest, RegistryNeedsAdminOrOneTimeEnrolmentToken) {
+  ASSERT_EQ(admin_.size(), 64u);
+  Key log_a("pd-a.example/log"), log_b("pd-b.example/log"), log_c("pd-c.example/log");
+  HttpReply anon = client_->Post("/hub/v1/agencies", json{{"id", "pd-a"}, {"name", "A"}, {"jurisdiction", "X"},
+                                                          {"log_key", log_a.vkey}, {"contact", "c"}}.dump());
+  EXPECT_EQ(anon.status, 401);
+  EXPECT_FALSE(Register("pd-a", log_a, admin_).empty());
+  // The same id or log origin cannot be registered twice.
+  EXPECT_EQ(client_->Post("/hub/v1/agencies", json{{"id", "pd-a"}, {"name", "A"}, {"jurisdiction", "X"},
+                                                   {"log_key", log_b.vkey}, {"contact", "c"}}.dump(), admin_).status,
+            409);
+  HttpReply enrol = client_->Post("/hub/v1/enrolments", json{{"agency_id", "pd-b"}}.dump(), admin_);
+  ASSERT_EQ(enrol.status, 201) << enrol.body;
+  std::string token = enrol.Json()["enrolment_token"];
+  // An enrolment token registers only its own agency, once.
+  EXPECT_EQ(client_->Post("/hub/v1/agencies", json{{"id", "pd-c"}, {"name", "C"}, {"jurisdiction", "X"},
+                                                   {"log_key", log_c.vkey}, {"contact", "c"}}.dump(), token).status,
+            401);
+  EXPECT_FALSE(Register("pd-b", log_b, token).empty());
+  EXPECT_EQ(client_->Post("/hub/v1/agencies", json{{"id", "pd-b"}, {"name", "B"}, {"jurisdiction", "X"},
+                                                   {"log_key", log_c.vkey}, {"contact", "c"}}.dump(), token).status,
+            401);
+  EXPECT_EQ(client_->Post("/hub/v1/enrolments", json{{"agency_id", "pd-x"}}.dump(), token).status, 401);
+  // A malformed log key is refused.
+  EXPECT_EQ(client_->Post("/hub/v1/agencies", json{{"id", "pd-d"}, {"name", "D"}, {"jurisdiction", "X"},
+                                                   {"log_key", "not-a-key"}, {"contact", "c"}}.dump(), admin_).status,
+            400);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/suspend", json{{"reason", "audit pending"}}.dump()).status, 401);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/suspend", json{{"reason", "audit pending"}}.dump(), admin_).status, 200);
+  json list = client_->Get("/hub/v1/agencies").Json();
+  ASSERT_EQ(list["agencies"].size(), 2u);
+  EXPECT_EQ(list["agencies"][0]["id"], "pd-a");
+  EXPECT_TRUE(list["agencies"][0]["suspended"].get<bool>());
+  EXPECT_FALSE(list["agencies"][1]["suspended"].get<bool>());
+
+  // State survives a restart; the admin token is shown only on the first start.
+  hub_->Stop();
+  hub_.reset();
+  Start();
+  EXPECT_TRUE(hub_->initial_admin_token().empty());
+  EXPECT_EQ(client_->Get("/hub/v1/agencies").Json()["agencies"].size(), 2u);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/reinstate", "", admin_).status, 200);
+}
+
+TEST_F(HubServerTest, ReleasesMustCarryTheAuthoritySignature) {
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest").status, 404);
+  std::string bundle = *release::SignRelease(SampleRelease("rel-1", Sha256Hex("model")), *authority_.signer);
+  EXPECT_EQ(client_->Post("/hub/v1/releases", bundle, "", "text/plain").status, 401);
+  Key impostor("authority.example");
+  std::string forged = *release::SignRelease(SampleRelease("rel-2", Sha256Hex("model")), *impostor.signer);
+  EXPECT_EQ(client_->Post("/hub/v1/releases", forged, admin_, "text/plain").status, 422);
+  EXPECT_EQ(client_->Post("/hub/v1/releases", bundle, admin_, "text/plain").status, 201);
+  EXPECT_EQ(client_->Post("/hub/v1/releases", bundle, admin_, "text/plain").status, 409);
+  HttpReply latest = client_->Get("/hub/v1/releases/latest");
+  ASSERT_EQ(latest.status, 200);
+  EXPECT_EQ(latest.body, bundle);
+  auto r = release::OpenRelease(latest.body, *authority_.verifier);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->release_id, "rel-1");
+}
+
+TEST_F(HubServerTest, RevocationListsOnlyMoveForward) {
+  EXPECT_EQ(client_->Get("/hub/v1/revocations").status, 404);
+  std::string l2 = Revocations(2, {Sha256Hex("model")});
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", l2, admin_, "text/plain").status, 201);
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", Revocations(1, {}), admin_, "text/plain").status, 409);
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", Revocations(2, {}), admin_, "text/plain").status, 409);
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", l2, admin_, "text/plain").status, 201);  // same list: no-op
+  std::string l3 = Revocations(3, {Sha256Hex("model"), Sha256Hex("other")});
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", l3, "", "text/plain").status, 401);
+  EXPECT_EQ(client_->Post("/hub/v1/revocations", l3, admin_, "text/plain").status, 201);
+  HttpReply got = client_->Get("/hub/v1/revocations");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, l3);
+  // A node holding list 3 refuses list 2 if someone replays it.
+  auto held = release::ApplyRevocations(nullptr, got.body, *authority_.verifier);
+  ASSERT_TRUE(held.ok());
+  EXPECT_FALSE(release::ApplyRevocations(&*held, l2, *authority_.verifier).ok());
+  EXPECT_EQ(Portal()["revocations"]["sequence"], 3);
+}
+
+TEST_F(HubServerTest, CosignsRegisteredLogAndCatchesRewrittenHistory) {
+  Key log_key("pd-a.example/log");
+  Register("pd-a", log_key, admin_);
+  NodeLog log(dir_.path() + "/log-a", log_key, "honest");
+  auto client = Witnessing();
+  std::string cp5 = log.GrowAndSign(5);
+  auto r1 = client->Cosign(cp5, Proofs(log));
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  ASSERT_EQ(r1->cosigned.size(), 1u) << (r1->failures.empty() ? "" : r1->failures[0].second.ToString());
+  auto cosigner = checkpoint::CosignatureVerifier::FromKey(hub_->witness_vkey());
+  ASSERT_TRUE(cosigner.ok());
+  std::array<const note::Verifier*, 2> both{log_key.verifier.get(), cosigner->get()};
+  auto opened = note::Open(r1->note, both);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->verified.size(), 2u);
+  std::string cp9 = log.GrowAndSign(9);
+  auto r2 = client->Cosign(cp9, Proofs(log));
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->cosigned.size(), 1u);
+  json p = Portal();
+  EXPECT_EQ(p["agencies"][0]["checkpoint"]["size"], 9);
+  EXPECT_TRUE(p["alerts"].empty()) << p["alerts"].dump();
+
+  // A log nobody registered gets no cosignature.
+  Key stranger("stranger.example/log");
+  NodeLog other(dir_.path() + "/log-x", stranger, "x");
+  auto r3 = Witnessing()->Cosign(other.GrowAndSign(3), Proofs(other));
+  ASSERT_TRUE(r3.ok());
+  EXPECT_TRUE(r3->cosigned.empty());
+
+  // The node's log is rewritten: same key, a different history of the same size.
+  NodeLog forked(dir_.path() + "/log-a-rewritten", log_key, "rewritten");
+  std::string fork9 = forked.GrowAndSign(9);
+  auto r4 = Witnessing()->Cosign(fork9, Proofs(forked));
+  ASSERT_TRUE(r4.ok());
+  EXPECT_TRUE(r4->cosigned.empty());
+  p = Portal();
+  ASSERT_EQ(p["alerts"].size(), 1u) << p["alerts"].dump();
+  json alert = p["alerts"][0];
+  EXPECT_EQ(alert["kind"], "split_view");
+  EXPECT_EQ(alert["agency"], "pd-a");
+  // Both notes are kept, both verify under the one log key, and they disagree.
+  std::array<const note::Verifier*, 1> lk{log_key.verifier.get()};
+  auto a = checkpoint::OpenSigned(alert["evidence"][0].get<std::string>(), lk);
+  auto b = checkpoint::OpenSigned(alert["evidence"][1].get<std::string>(), lk);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->checkpoint.size, b->checkpoint.size);
+  EXPECT_NE(a->checkpoint.root, b->checkpoint.root);
+  EXPECT_EQ(alert["evidence"][1], fork9);
+
+  // The rewritten log grows on: it cannot prove it extends what was cosigned.
+  auto r5 = Witnessing()->Cosign(forked.GrowAndSign(12), Proofs(forked));
+  ASSERT_TRUE(r5.ok());
+  EXPECT_TRUE(r5->cosigned.empty());
+  p = Portal();
+  ASSERT_EQ(p["alerts"].size(), 2u) << p["alerts"].dump();
+  EXPECT_EQ(p["alerts"][1]["kind"], "inconsistent");
+  EXPECT_EQ(p["agencies"][0]["checkpoint"]["size"], 9);  // the honest one stays the witnessed one
+}
+
+TEST_F(HubServerTest, PortalShowsReleasesReportsAndStaleLogs) {
+  Key log_a("pd-a.example/log"), log_b("pd-b.example/log");
+  std::string token_a = Register("pd-a", log_a, admin_);
+  std::string token_b = Register("pd-b", log_b, admin_);
+  std::string model = Sha256Hex("mobilefacenet weights");
+  ASSERT_EQ(client_->Post("/hub/v1/releases", *release::SignRelease(SampleRelease("rel-1", model), *authority_.signer),
+                          admin_, "text/plain").status, 201);
+  json report = {{"node", "node-1"}, {"agency", "pd-a"}, {"model", {{"id", "mobilefacenet"}, {"sha256", model}}},
+                 {"policy", {{"serial", 3}}},
+                 {"usage", {{"verify", {{"robbery", {{"match", 4}, {"no_match", 6}}}}},
+                            {"search", {{"homicide", {{"leads", 2}}}}}}}};
+  // Only pd-a's token files pd-a's report, and the report must name pd-a.
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/report", report.dump(), token_b).status, 401);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-b/report", report.dump(), token_b).status, 400);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/report", report.dump(), token_a).status, 201);
+  clock_.AdvanceSeconds(60);
+  report["usage"]["verify"]["robbery"]["match"] = 9;
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/report", report.dump(), token_a).status, 201);
+  EXPECT_EQ(client_->Post("/hub/v1/agencies/pd-a/disclosure", "disclosure v1", token_a, "text/plain").status, 201);
+  NodeLog log(dir_.path() + "/log-a", log_a, "a");
+  auto cos = Witnessing()->Cosign(log.GrowAndSign(4), Proofs(log));
+  ASSERT_TRUE(cos.ok());
+  ASSERT_EQ(cos->cosigned.size(), 1u);
+
+  json p = Portal();
+  ASSERT_EQ(p["agencies"].size(), 2u);
+  json a = p["agencies"][0];
+  EXPECT_EQ(a["release"]["release_id"], "rel-1");
+  EXPECT_FALSE(a["release"]["revoked"].get<bool>());
+  EXPECT_TRUE(a["policy_published"].get<bool>());
+  EXPECT_TRUE(a["disclosure_published"].get<bool>());
+  EXPECT_EQ(a["checkpoint"]["size"], 4);
+  ASSERT_EQ(a["reports"].size(), 2u);
+  EXPECT_EQ(a["reports"][0]["total"], 12);
+  EXPECT_EQ(a["reports"][1]["total"], 17);
+  EXPECT_EQ(a["reports"][1]["by_purpose"]["robbery"], 15);
+  EXPECT_EQ(a["reports"][1]["by_outcome"]["leads"], 2);
+  json b = p["agencies"][1];
+  EXPECT_TRUE(b["release"].is_null());
+  EXPECT_FALSE(b["policy_published"].get<bool>());
+  EXPECT_FALSE(b["disclosure_published"].get<bool>());
+  EXPECT_TRUE(b["checkpoint"].is_null());
+  EXPECT_TRUE(p["alerts"].empty());
+
+  // Revoking the model shows on the release; ten silent minutes raise stale alerts.
+  ASSERT_EQ(client_->Post("/hub/v1/revocations", Revocations(1, {model}), admin_, "text/plain").status, 201);
+  clock_.AdvanceSeconds(601);
+  p = Portal();
+  EXPECT_TRUE(p["agencies"][0]["release"]["revoked"].get<bool>());
+  EXPECT_TRUE(p["latest_release"]["revoked"].get<bool>());
+  ASSERT_EQ(p["alerts"].size(), 2u) << p["alerts"].dump();
+  EXPECT_EQ(p["alerts"][0]["kind"], "stale");
+  // The log advances again: its stale alert clears, the silent one stays.
+  ASSERT_EQ(Witnessing()->Cosign(log.GrowAndSign(6), Proofs(log))->cosigned.size(), 1u);
+  p = Portal();
+  ASSERT_EQ(p["alerts"].size(), 1u);
+  EXPECT_EQ(p["alerts"][0]["agency"], "pd-b");
+
+  HttpReply page = client_->Get("/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("/hub/v1/portal"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace facetrail::hub
