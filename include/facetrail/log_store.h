@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +53,9 @@ struct LogStoreOptions {
   const note::Verifier* verifier = nullptr;
   bool create_if_missing = false;
   uint32_t max_entry_bytes = kMaxLogEntryBytes;  // 1..kMaxLogEntryBytes
-  // Group commit bounds: one batch is at most this many entries / bytes.
+  // Group commit bounds: one batch is at most this many entries / bytes of entries
+  // (max_batch_bytes >= max_entry_bytes). Recovery relies on them to tell a torn batch
+  // from damage.
   size_t max_batch_entries = 8192;
   size_t max_batch_bytes = size_t{8} << 20;
   // Background signing: when > 0, a thread signs a new checkpoint once this much time (on
@@ -82,6 +85,12 @@ class LogStore {
   // Appends `entry` and returns its index once durable. kInvalidArgument if it exceeds
   // max_entry_bytes; kFailedPrecondition once the store stopped after an I/O error.
   virtual StatusOr<uint64_t> Append(std::string_view entry) = 0;
+
+  // Appends `entries` with consecutive indices in one write and one fsync, and returns the
+  // index of the first once all are durable. At most max_batch_entries entries and
+  // max_batch_bytes bytes (kInvalidArgument beyond, or if any entry is too large). After an
+  // error (and a crash) any prefix of them may appear after recovery, as for Append.
+  virtual StatusOr<uint64_t> AppendBatch(std::span<const std::string_view> entries) = 0;
 
   // Number of durable entries in the tree.
   virtual uint64_t Size() const = 0;

@@ -54,6 +54,19 @@ Outcome RunWorkload(Env* env, const std::string& dir, const TestKey& key) {
       return out;
     }
     out.acked[*idx] = TestEntry(i);
+    if (i % 4 == 1) {
+      // A multi-entry batch too: one write, one fsync, consecutive indices.
+      std::string a = TestEntry(100 + i), b = TestEntry(200 + i);
+      std::vector<std::string_view> batch = {a, b};
+      auto first = store->AppendBatch(batch);
+      if (!first.ok()) {
+        note_error(first.status());
+        EXPECT_FALSE(store->Append("after error").ok());
+        return out;
+      }
+      out.acked[*first] = a;
+      out.acked[*first + 1] = b;
+    }
     if (i % 4 == 2) {
       auto cp = store->Checkpoint();
       if (!cp.ok()) {

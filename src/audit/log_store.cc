@@ -25,6 +25,9 @@ StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
     return InvalidArgumentError("log store: max_entry_bytes must be 1.." +
                                 std::to_string(kMaxLogEntryBytes));
   }
+  if (options.max_batch_bytes < options.max_entry_bytes) {
+    return InvalidArgumentError("log store: max_batch_bytes must be >= max_entry_bytes");
+  }
   if (options.max_batch_entries == 0 || options.checkpoint_interval_micros < 0 ||
       options.checkpoint_poll_millis <= 0) {
     return InvalidArgumentError("log store: invalid batch or checkpoint interval option");

@@ -16,13 +16,25 @@ void WaitOn(std::condition_variable& cv, Mutex* mu) REQUIRES(mu) {
 }  // namespace
 
 StatusOr<uint64_t> LogStoreImpl::Append(std::string_view entry) {
-  if (entry.size() > options_.max_entry_bytes) {
-    return InvalidArgumentError("log entry of " + std::to_string(entry.size()) +
-                                " bytes exceeds the " + std::to_string(options_.max_entry_bytes) +
-                                "-byte limit");
-  }
+  return AppendBatch(std::span<const std::string_view>(&entry, 1));
+}
+
+StatusOr<uint64_t> LogStoreImpl::AppendBatch(std::span<const std::string_view> entries) {
+  if (entries.empty()) return InvalidArgumentError("empty batch of log entries");
   Writer w;
-  w.entry = entry;
+  w.entries = entries;
+  for (std::string_view e : entries) {
+    if (e.size() > options_.max_entry_bytes) {
+      return InvalidArgumentError("log entry of " + std::to_string(e.size()) +
+                                  " bytes exceeds the " +
+                                  std::to_string(options_.max_entry_bytes) + "-byte limit");
+    }
+    w.bytes += e.size();
+  }
+  if (entries.size() > options_.max_batch_entries || w.bytes > options_.max_batch_bytes) {
+    return InvalidArgumentError("batch of " + std::to_string(entries.size()) + " entries (" +
+                                std::to_string(w.bytes) + " bytes) exceeds the batch limits");
+  }
   RunWriter(&w);
   if (!w.status.ok()) return w.status;
   return w.index;
@@ -72,30 +84,33 @@ void LogStoreImpl::RunWriter(Writer* w) {
     writers_.pop_front();
   } else {
     std::vector<Writer*> batch;
-    size_t bytes = 0;
+    size_t bytes = 0, count = 0;
     for (Writer* x : writers_) {
       if (x->checkpoint) break;
-      if (!batch.empty() && (batch.size() >= options_.max_batch_entries ||
-                             bytes + x->entry.size() > options_.max_batch_bytes)) {
+      if (!batch.empty() && (count + x->entries.size() > options_.max_batch_entries ||
+                             bytes + x->bytes > options_.max_batch_bytes)) {
         break;
       }
       batch.push_back(x);
-      bytes += x->entry.size();
+      bytes += x->bytes;
+      count += x->entries.size();
     }
     const uint64_t first = size_;
     mu_.Unlock();
     Status s = WriteBatch(batch);
     mu_.Lock();
     if (s.ok()) {
-      size_ = first + batch.size();
+      size_ = first + count;
     } else {
       bg_error_ = s;
     }
+    uint64_t next = first;
     for (size_t i = 0; i < batch.size(); ++i) {
       Writer* x = writers_.front();
       writers_.pop_front();
       x->status = s;
-      x->index = first + i;
+      x->index = next;
+      next += x->entries.size();
       x->done = true;
       if (x != w) x->cv.notify_one();
     }
@@ -107,17 +122,19 @@ void LogStoreImpl::RunWriter(Writer* w) {
 Status LogStoreImpl::WriteBatch(const std::vector<Writer*>& batch) {
   std::string records;
   std::vector<uint64_t> ends;
-  ends.reserve(batch.size());
   for (const Writer* w : batch) {
-    AppendRecord(w->entry, &records);
-    ends.push_back(entries_end_ + records.size());
+    for (std::string_view e : w->entries) {
+      AppendRecord(e, &records);
+      ends.push_back(entries_end_ + records.size());
+    }
   }
   // Durable first: the records are the source of truth; everything else is re-derivable.
   FT_RETURN_IF_ERROR(entries_writer_->Append(records));
   FT_RETURN_IF_ERROR(entries_writer_->Sync());
   entries_end_ += records.size();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    FT_RETURN_IF_ERROR(Integrate(batch[i]->entry, ends[i]));
+  size_t i = 0;
+  for (const Writer* w : batch) {
+    for (std::string_view e : w->entries) FT_RETURN_IF_ERROR(Integrate(e, ends[i++]));
   }
   // Readers pread the tree files below the published size: hand the bytes to the OS first.
   return FlushTreeFiles();

@@ -37,6 +37,7 @@ class LogStoreImpl final : public LogStore {
   Status Init();
 
   StatusOr<uint64_t> Append(std::string_view entry) override;
+  StatusOr<uint64_t> AppendBatch(std::span<const std::string_view> entries) override;
   uint64_t Size() const override;
   StatusOr<SignedCheckpoint> Checkpoint() override;
   SignedCheckpoint LatestCheckpoint() const override;
@@ -52,7 +53,8 @@ class LogStoreImpl final : public LogStore {
 
  private:
   struct Writer {
-    std::string_view entry;
+    std::span<const std::string_view> entries;  // empty for a checkpoint request
+    size_t bytes = 0;                          // sum of the entries' sizes
     bool checkpoint = false;
     bool done = false;
     Status status;

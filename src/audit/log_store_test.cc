@@ -234,6 +234,45 @@ TEST(LogStoreTest, BackgroundCheckpointsFollowTheInjectedClock) {
   EXPECT_EQ(store->LatestCheckpoint().size, 10u);
 }
 
+TEST(LogStoreTest, AppendBatchGetsConsecutiveIndices) {
+  TempDir tmp;
+  auto key = MakeKey();
+  auto o = MakeOptions(key);
+  o.max_batch_entries = 8;
+  auto store = MustOpen(tmp.Sub("log"), o);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("solo").ok());
+  // Several threads mixing batches and single appends: each batch stays contiguous.
+  std::vector<std::thread> threads;
+  std::atomic<bool> failed{false};
+  std::vector<std::pair<uint64_t, std::vector<std::string>>> got(6);
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> entries;
+      for (int i = 0; i <= t; ++i) entries.push_back("b" + std::to_string(t) + "-" + std::to_string(i));
+      std::vector<std::string_view> views(entries.begin(), entries.end());
+      auto first = store->AppendBatch(views);
+      if (!first.ok() || !store->Append("single" + std::to_string(t)).ok()) failed = true;
+      got[t] = {first.ok() ? *first : 0, entries};
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_FALSE(failed);
+  for (const auto& [first, entries] : got) {
+    for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(*store->Entry(first + i), entries[i]);
+  }
+  EXPECT_EQ(store->Size(), 1u + 21u + 6u);
+  std::vector<std::string_view> none;
+  EXPECT_EQ(store->AppendBatch(none).status().code(), StatusCode::kInvalidArgument);
+  std::vector<std::string_view> nine(9, "x");
+  EXPECT_EQ(store->AppendBatch(nine).status().code(), StatusCode::kInvalidArgument);
+  std::string big(kMaxLogEntryBytes + 1, 'x');
+  std::vector<std::string_view> with_big = {"ok", big};
+  EXPECT_EQ(store->AppendBatch(with_big).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Size(), 28u);
+  EXPECT_TRUE(store->Verify().ok());
+}
+
 TEST(LogStoreTest, ManyConcurrentAppenders) {
   TempDir tmp;
   auto key = MakeKey();
