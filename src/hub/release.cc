@@ -102,8 +102,8 @@ StatusOr<Release> VerifyRelease(std::string_view bundle, const note::Verifier& a
                            it->second + ", the release pins " + m.sha256);
     }
   }
-  for (const auto& [file, digest] : local.model_files) {
-    (void)digest;
+  for (const auto& entry : local.model_files) {
+    const std::string& file = entry.first;  // clang 14 cannot capture structured bindings
     bool pinned = std::any_of(r.models.begin(), r.models.end(),
                               [&](const ModelPin& m) { return m.file == file; });
     if (!pinned) {
