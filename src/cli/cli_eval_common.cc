@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/eval_cli_common.h"
 #include "eval/json_report.h"
+#include "facetrail/encoding.h"
 
 namespace facetrail::cli {
 
@@ -41,7 +42,18 @@ EvalSession::EvalSession(const EvalEngineFlags& flags, const Engine& engine, std
       progress_(std::move(label), stderr, eval::Progress::StderrIsTty(), Clock::Real()) {
   if (flags.no_cache) return;
   std::string dir = flags.cache_dir.empty() ? eval::TemplateCache::DefaultDir() : flags.cache_dir;
-  auto cache = std::make_unique<eval::TemplateCache>(Env::Default(), dir, engine.embedder().id);
+  // The pipeline (detector, alignment, flip) is code: key the cache on this executable too.
+  static const std::string exe_hash = [] {
+    auto exe = Env::Default()->ReadFileToString("/proc/self/exe", uint64_t{1} << 30);
+    return exe.ok() ? Sha256Hex(*exe) : std::string();
+  }();
+  if (exe_hash.empty()) {
+    std::fprintf(stderr, "facetrail eval: template cache disabled: cannot fingerprint the executable\n");
+    return;
+  }
+  auto cache = std::make_unique<eval::TemplateCache>(
+      Env::Default(), dir, engine.embedder().id,
+      "detector=" + engine.detector().id + ";exe=" + exe_hash.substr(0, 32));
   Status s = cache->Open();
   if (!s.ok()) {
     // The cache only saves time; run without it rather than fail.

@@ -57,9 +57,10 @@ std::vector<float*> FaceFields(Face& f) {
 
 }  // namespace
 
-TemplateCache::TemplateCache(Env* env, std::string dir, std::string model_id)
+TemplateCache::TemplateCache(Env* env, std::string dir, std::string model_id, std::string pipeline)
     : env_(env), dir_(std::move(dir)), model_id_(std::move(model_id)) {
-  model_dir_ = JoinPath(dir_, Sha256Hex(model_id_).substr(0, 16));
+  key_ = model_id_ + "|" + pipeline;
+  model_dir_ = JoinPath(dir_, Sha256Hex(key_).substr(0, 16));
 }
 
 Status TemplateCache::Open() {
@@ -79,10 +80,10 @@ std::string TemplateCache::PathFor(std::string_view sha_hex) const {
   return JoinPath(model_dir_, std::string(sha_hex) + ".ftt");
 }
 
-std::string TemplateCache::Encode(const std::string& model_id, const CachedResult& r) {
+std::string TemplateCache::Encode(const std::string& key, const CachedResult& r) {
   std::string out(kMagic);
-  PutU32(&out, static_cast<uint32_t>(model_id.size()));
-  out += model_id;
+  PutU32(&out, static_cast<uint32_t>(key.size()));
+  out += key;
   PutU32(&out, r.face_found ? 1 : 0);
   if (r.face_found) {
     Face f = r.face.face;
@@ -93,13 +94,13 @@ std::string TemplateCache::Encode(const std::string& model_id, const CachedResul
   return out;
 }
 
-std::optional<CachedResult> TemplateCache::Decode(std::string_view bytes,
+std::optional<CachedResult> TemplateCache::Decode(std::string_view bytes, const std::string& key,
                                                   const std::string& model_id) {
   if (bytes.substr(0, kMagic.size()) != kMagic) return std::nullopt;
   Reader r(bytes.substr(kMagic.size()));
   uint32_t id_len = 0, found = 0;
   std::string id;
-  if (!r.U32(&id_len) || id_len > 1024 || !r.Bytes(id_len, &id) || id != model_id) return std::nullopt;
+  if (!r.U32(&id_len) || id_len > 1024 || !r.Bytes(id_len, &id) || id != key) return std::nullopt;
   if (!r.U32(&found) || found > 1) return std::nullopt;
   CachedResult out;
   out.face_found = found == 1;
@@ -122,7 +123,7 @@ std::optional<CachedResult> TemplateCache::Decode(std::string_view bytes,
 std::optional<CachedResult> TemplateCache::Get(std::string_view image_sha256_hex) const {
   auto bytes = env_->ReadFileToString(PathFor(image_sha256_hex), 1 << 20);
   if (!bytes.ok()) return std::nullopt;
-  return Decode(*bytes, model_id_);
+  return Decode(*bytes, key_, model_id_);
 }
 
 Status TemplateCache::Put(std::string_view image_sha256_hex, const CachedResult& result) {
@@ -130,7 +131,7 @@ Status TemplateCache::Put(std::string_view image_sha256_hex, const CachedResult&
   const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." +
                           std::to_string(temp_counter_.fetch_add(1));
   FT_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(tmp));
-  Status s = file->Append(Encode(model_id_, result));
+  Status s = file->Append(Encode(key_, result));
   if (s.ok()) s = file->Close();
   if (s.ok()) s = env_->RenameFile(tmp, path);
   if (!s.ok()) env_->RemoveFile(tmp).IgnoreError();

@@ -32,8 +32,9 @@ struct CachedResult {
 
 class TemplateCache {
  public:
-  // `env` is borrowed and must outlive the cache.
-  TemplateCache(Env* env, std::string dir, std::string model_id);
+  // `env` is borrowed and must outlive the cache. Templates come back tagged `model_id`;
+  // entries are valid only for the same model_id and pipeline.
+  TemplateCache(Env* env, std::string dir, std::string model_id, std::string pipeline = "");
 
   // Creates the directories. kIOError if they cannot be made.
   Status Open();
@@ -49,8 +50,10 @@ class TemplateCache {
   static std::string DefaultDir();
 
   // Serialisation, exposed for tests.
-  static std::string Encode(const std::string& model_id, const CachedResult& r);
-  static std::optional<CachedResult> Decode(std::string_view bytes, const std::string& model_id);
+  // `key` is model_id + "|" + pipeline.
+  static std::string Encode(const std::string& key, const CachedResult& r);
+  static std::optional<CachedResult> Decode(std::string_view bytes, const std::string& key,
+                                            const std::string& model_id);
 
  private:
   std::string PathFor(std::string_view sha_hex) const;
@@ -58,6 +61,7 @@ class TemplateCache {
   Env* env_;
   std::string dir_;
   std::string model_id_;
+  std::string key_;
   std::string model_dir_;
   mutable std::atomic<uint64_t> temp_counter_{0};
 };

@@ -26,7 +26,7 @@ CachedResult Sample() {
 
 TEST(TemplateCacheTest, EncodeDecodeRoundTrip) {
   std::string bytes = TemplateCache::Encode("m@1#abc", Sample());
-  auto back = TemplateCache::Decode(bytes, "m@1#abc");
+  auto back = TemplateCache::Decode(bytes, "m@1#abc", "m@1#abc");
   ASSERT_TRUE(back.has_value());
   EXPECT_TRUE(back->face_found);
   EXPECT_EQ(back->face.face.box.height, 40);
@@ -39,13 +39,13 @@ TEST(TemplateCacheTest, EncodeDecodeRoundTrip) {
 
 TEST(TemplateCacheTest, MalformedEntriesAreMisses) {
   std::string bytes = TemplateCache::Encode("m@1#abc", Sample());
-  EXPECT_FALSE(TemplateCache::Decode(bytes, "m@2#def").has_value());  // other model
+  EXPECT_FALSE(TemplateCache::Decode(bytes, "m@2#def", "m@2#def").has_value());  // other model
   for (size_t cut : {size_t{0}, size_t{3}, size_t{20}, bytes.size() - 1}) {
-    EXPECT_FALSE(TemplateCache::Decode(bytes.substr(0, cut), "m@1#abc").has_value()) << cut;
+    EXPECT_FALSE(TemplateCache::Decode(bytes.substr(0, cut), "m@1#abc", "m@1#abc").has_value()) << cut;
   }
-  EXPECT_FALSE(TemplateCache::Decode(bytes + "x", "m@1#abc").has_value());
+  EXPECT_FALSE(TemplateCache::Decode(bytes + "x", "m@1#abc", "m@1#abc").has_value());
   CachedResult none;
-  auto no_face = TemplateCache::Decode(TemplateCache::Encode("m@1#abc", none), "m@1#abc");
+  auto no_face = TemplateCache::Decode(TemplateCache::Encode("m@1#abc", none), "m@1#abc", "m@1#abc");
   ASSERT_TRUE(no_face.has_value());
   EXPECT_FALSE(no_face->face_found);
 }
@@ -66,6 +66,10 @@ TEST(TemplateCacheTest, PutThenGetOnDisk) {
   TemplateCache other(Env::Default(), dir, "m@2#def");
   ASSERT_TRUE(other.Open().ok());
   EXPECT_FALSE(other.Get(key).has_value());
+  // Same model, another pipeline (a rebuilt engine): also a miss.
+  TemplateCache rebuilt(Env::Default(), dir, "m@1#abc", "exe:other");
+  ASSERT_TRUE(rebuilt.Open().ok());
+  EXPECT_FALSE(rebuilt.Get(key).has_value());
   std::filesystem::remove_all(tmpl);
 }
 
