@@ -156,6 +156,12 @@ class HttpApiImpl final : public HttpApi {
     }
     port_ = port;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib's stop() is a no-op until the listen thread has marked the server running;
+    // a Stop() right after Start() would then leave that thread blocked in accept().
+    for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!server_.is_running()) return UnavailableError("http: server did not start");
     return Status::Ok();
   }
 

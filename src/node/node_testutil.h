@@ -97,24 +97,26 @@ class MeasuredCalibration final : public ScoreCalibration {
 
 struct LfwIdentity {
   std::string name;
+  std::vector<fs::path> files;  // sorted
   int images = 0;
-  fs::path Image(int k) const {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "_%04d.jpg", k);
-    return DataDir() / "lfw-dev" / "images" / (name + buf);
-  }
+  // The k-th image on disk (1-based); LFW numbering has gaps in lfw-dev.
+  fs::path Image(int k) const { return files.at(static_cast<size_t>(k - 1)); }
 };
 
-// lfw-dev identities in file order.
+// lfw-dev identities by name, each with the image files present.
 inline std::vector<LfwIdentity> LfwIdentities() {
+  std::map<std::string, std::vector<fs::path>> by_name;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(DataDir() / "lfw-dev" / "images", ec)) {
+    const std::string stem = f.path().stem().string();  // Name_0001
+    auto us = stem.rfind('_');
+    if (us == std::string::npos || f.path().extension() != ".jpg") continue;
+    by_name[stem.substr(0, us)].push_back(f.path());
+  }
   std::vector<LfwIdentity> out;
-  std::istringstream in(ReadFileOrEmpty(DataDir() / "lfw-dev" / "identities.csv"));
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    auto comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    out.push_back({line.substr(0, comma), std::atoi(line.c_str() + comma + 1)});
+  for (auto& [name, files] : by_name) {
+    std::sort(files.begin(), files.end());
+    out.push_back({name, files, static_cast<int>(files.size())});
   }
   return out;
 }
