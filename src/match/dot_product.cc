@@ -39,6 +39,17 @@ float DotPadded(const float* a, const float* b, size_t n) {
   return HorizontalSum(_mm256_add_ps(acc0, acc1));
 }
 
+float DotPaddedUnaligned(const float* a, const float* b, size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+  }
+  if (i < n) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+  return HorizontalSum(_mm256_add_ps(acc0, acc1));
+}
+
 void DotRows(const float* query, const float* rows, size_t stride, size_t count, float* out) {
   // Four rows at a time: each query block is loaded once for four FMAs, and the four
   // independent accumulators keep the FMA units busy.
@@ -68,6 +79,7 @@ void DotRows(const float* query, const float* rows, size_t stride, size_t count,
 #else
 
 float DotPadded(const float* a, const float* b, size_t n) { return DotScalar(a, b, n); }
+float DotPaddedUnaligned(const float* a, const float* b, size_t n) { return DotScalar(a, b, n); }
 
 void DotRows(const float* query, const float* rows, size_t stride, size_t count, float* out) {
   for (size_t r = 0; r < count; ++r) out[r] = DotScalar(query, rows + r * stride, stride);

@@ -23,6 +23,9 @@ inline size_t PaddedStride(size_t dim) {
 // sum(a[i] * b[i]) for i < n; n a multiple of kFloatsPerBlock; pointers 32-byte aligned.
 float DotPadded(const float* a, const float* b, size_t n);
 
+// As DotPadded, for pointers of any alignment (rows copied into hnswlib's own storage).
+float DotPaddedUnaligned(const float* a, const float* b, size_t n);
+
 // out[r] = dot(query, rows + r * stride) for r < count, with stride a multiple of
 // kFloatsPerBlock and all pointers 32-byte aligned.
 void DotRows(const float* query, const float* rows, size_t stride, size_t count, float* out);

@@ -1,5 +1,10 @@
 #include "match/hnsw_index.h"
 
+// hnswlib 0.6.2's own SIMD path (USE_SSE) prefetches one entry past the end of a node's
+// link list, a heap read out of bounds that AddressSanitizer reports during graph builds
+// (upstream nmslib/hnswlib issues #107 and #578, unfixed in Debian 12's 0.6.2). We turn
+// that path off and give the graph our own AVX2 distance instead (PaddedInnerProduct).
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
@@ -8,12 +13,34 @@
 #include <thread>
 
 #include "core/thread_annotations.h"
+#include "match/dot_product.h"
 
 namespace facetrail::match {
+namespace {
+
+// Inner-product distance (1 - cosine for unit vectors) over rows zero-padded to a multiple
+// of kFloatsPerBlock floats, so the AVX2 kernel needs no tail handling.
+float PaddedInnerProductDistance(const void* a, const void* b, const void* param) {
+  const size_t n = *static_cast<const size_t*>(param);
+  return 1.0f - DotPaddedUnaligned(static_cast<const float*>(a), static_cast<const float*>(b), n);
+}
+
+class PaddedInnerProductSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit PaddedInnerProductSpace(size_t padded_dim) : padded_dim_(padded_dim) {}
+  size_t get_data_size() override { return padded_dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &PaddedInnerProductDistance; }
+  void* get_dist_func_param() override { return &padded_dim_; }
+
+ private:
+  size_t padded_dim_;
+};
+
+}  // namespace
 
 struct HnswIndex::Impl {
-  explicit Impl(size_t dim) : space(dim) {}
-  hnswlib::InnerProductSpace space;
+  explicit Impl(size_t padded_dim) : space(padded_dim) {}
+  PaddedInnerProductSpace space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
   size_t dim = 0;
 };
@@ -27,9 +54,9 @@ StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Build(const ExactIndex& exact,
     return InvalidArgumentError("hnsw parameters out of range");
   }
   const size_t rows = exact.rows();
-  const size_t dim = static_cast<size_t>(exact.dim());
-  auto impl = std::make_unique<Impl>(dim);
-  impl->dim = dim;
+  // Rows are stored padded (exact.stride() floats, zeros at the end); queries must be too.
+  auto impl = std::make_unique<Impl>(exact.stride());
+  impl->dim = exact.stride();
   try {
     impl->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
         &impl->space, std::max<size_t>(rows, 1), static_cast<size_t>(params.m),

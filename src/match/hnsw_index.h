@@ -31,7 +31,7 @@ class HnswIndex {
   static StatusOr<std::unique_ptr<HnswIndex>> Build(const ExactIndex& exact,
                                                     const HnswParams& params);
 
-  // Up to `rows` nearest rows to `query` (dim floats), as row numbers.
+  // Up to `rows` nearest rows to `query` (stride() floats, zero padded), as row numbers.
   StatusOr<std::vector<uint32_t>> Search(const float* query, size_t rows) const;
 
  private:

@@ -90,6 +90,7 @@ TEST(DotProductTest, SimdMatchesScalar) {
       float ref = match::DotScalar(a.get(), rows.get() + r * dim, dim);
       EXPECT_NEAR(out[r], ref, 1e-5) << "dim " << dim << " row " << r;
       EXPECT_NEAR(match::DotPadded(a.get(), rows.get() + r * dim, dim), ref, 1e-5);
+      EXPECT_NEAR(match::DotPaddedUnaligned(a.get(), rows.get() + r * dim, dim), ref, 1e-5);
     }
   }
 }
