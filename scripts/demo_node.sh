@@ -147,8 +147,9 @@ facetrail node running at $URL
   reviewer page: $URL/reviewer.html  auditor page: $URL/auditor.html
   demo officer token: $(token_of demo-officer)
   every demo token:   $TOKENS
-  try a probe: $PEERS/face-recognition/tests/test_images/obama2.jpg
-               (purpose "robbery", any case number; searches need a legal authority)
+  try: verify (1:1) $PEERS/face-recognition/tests/test_images/obama2.jpg
+       as identity "face-recognition-obama", purpose "robbery", any case number;
+       a search (1:N) also needs a legal authority (enrolled ids: $DEMO/enrolled.txt)
 Press Ctrl-C to stop; nothing is lost (data in $NODE_DATA).
 MSG
 
