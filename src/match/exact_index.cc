@@ -1,6 +1,7 @@
 #include "match/exact_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -44,6 +45,13 @@ StatusOr<std::unique_ptr<ExactIndex>> ExactIndex::Build(
       return InvalidArgumentError("template " + std::to_string(t.template_id) +
                                   " has dimension " + std::to_string(t.values.size()) +
                                   ", index expects " + std::to_string(dim));
+    }
+    for (float x : t.values) {
+      // A NaN would silently drop out of every max(); refuse it instead.
+      if (!std::isfinite(x)) {
+        return InvalidArgumentError("template " + std::to_string(t.template_id) +
+                                    " holds a non-finite value");
+      }
     }
     if (index->identity_ids_.empty() || index->identity_ids_.back() != t.identity_id) {
       index->identity_ids_.push_back(t.identity_id);

@@ -240,6 +240,9 @@ TEST(MatcherTest, RefusesOtherModelsAndBadArguments) {
   nan[1] = std::nanf("");
   EXPECT_EQ((*m)->Search(Probe(nan), 5, 0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE((*m)->Search(Probe(v), 5, 0)->empty());  // empty gallery: no candidates
+  GalleryTemplates bad = RandomGallery(1, 3, 1, 8);
+  bad.templates[1].values[2] = std::nanf("");
+  EXPECT_EQ((*m)->Load(bad).code(), StatusCode::kInvalidArgument);
   GalleryTemplates other = RandomGallery(1, 3, 1, 8);
   other.model_id = "other@1#1";
   EXPECT_EQ((*m)->Load(other).code(), StatusCode::kFailedPrecondition);
