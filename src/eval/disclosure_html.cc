@@ -62,14 +62,14 @@ std::string GroupBars(const json& report, const char* rate, const char* ci, cons
     Bar b;
     b.label = Str(g["name"]);
     b.value = Get(g, rate);
-    if (g.contains(ci) && g[ci].is_array() && g[ci].size() == 2 && g[ci][0].is_number() &&
-        g[ci][1].is_number()) {
-      b.low = g[ci][0].get<double>();
-      b.high = g[ci][1].get<double>();
+    if (g.contains(ci) && std::isfinite(Get(g[ci], "low")) && std::isfinite(Get(g[ci], "high"))) {
+      b.low = Get(g[ci], "low");
+      b.high = Get(g[ci], "high");
     } else {
       b.low = b.high = b.value;
     }
     b.note = "n=" + WithCommas(static_cast<long long>(Get(g, pairs, 0)));
+    if (g.contains("thin") && g["thin"].is_boolean() && g["thin"].get<bool>()) b.note += " (thin)";
     bars.push_back(b);
   }
   return BarChartSvg({title, axis, ""}, bars, reference, ref_label);
@@ -99,7 +99,7 @@ std::string Summary(const json& doc) {
     if (u.contains("groups")) {
       for (const auto& g : u["groups"]) {
         double v = Get(g, "fmr");
-        if (!std::isfinite(v) || (g.contains("fmr_thin") && g["fmr_thin"].get<bool>())) continue;
+        if (!std::isfinite(v) || (g.contains("thin") && g["thin"].is_boolean() && g["thin"].get<bool>())) continue;
         if (v > hi) hi = v, hi_name = Str(g["name"]);
         if (v < lo) lo = v, lo_name = Str(g["name"]);
       }
@@ -181,7 +181,7 @@ std::string RenderDisclosureHtml(const json& doc, const HtmlSigning& signing) {
   const double target = Get(doc["threshold"], "target_fmr");
   if (demo.contains("utkface_race_gender")) {
     h += "<figure id=\"groups-utk-fmr\" class=\"group-bars\">" +
-         GroupBars(demo["utkface_race_gender"], "fmr", "fmr_ci95", "impostor_pairs",
+         GroupBars(demo["utkface_race_gender"], "fmr", "fmr_ci", "impostor_pairs",
                    "False match rate by group (UTKFace race and gender)", "FMR", target, "target") +
          "<figcaption>Pairs of different people within each group; whiskers: 95% confidence "
          "interval (bootstrap over people). Ratio highest/lowest: " +
@@ -190,10 +190,10 @@ std::string RenderDisclosureHtml(const json& doc, const HtmlSigning& signing) {
   }
   if (demo.contains("lfw_gender")) {
     h += "<figure id=\"groups-lfw-fmr\" class=\"group-bars\">" +
-         GroupBars(demo["lfw_gender"], "fmr", "fmr_ci95", "impostor_pairs",
+         GroupBars(demo["lfw_gender"], "fmr", "fmr_ci", "impostor_pairs",
                    "False match rate by gender (LFW)", "FMR", target, "target") +
          "</figure>\n<figure id=\"groups-lfw-fnmr\" class=\"group-bars\">" +
-         GroupBars(demo["lfw_gender"], "fnmr", "fnmr_ci95", "genuine_pairs",
+         GroupBars(demo["lfw_gender"], "fnmr", "fnmr_ci", "genuine_pairs",
                    "False non-match rate by gender (LFW)", "FNMR", 0, "") +
          "<figcaption>A group marked with few pairs cannot show a rate as small as the target; "
          "its interval says how little is known.</figcaption></figure>\n";
@@ -204,7 +204,7 @@ std::string RenderDisclosureHtml(const json& doc, const HtmlSigning& signing) {
     std::vector<Series> erc;
     size_t c = 0;
     for (const auto& [name, pts] : doc["quality"]["erc"].items()) {
-      erc.push_back({name, Points(pts, "rejected", "fnmr"), kColors[c++ % 6]});
+      erc.push_back({name, Points(pts, "reject_fraction", "fnmr"), kColors[c++ % 6]});
     }
     h += "<h2>Photo quality and errors</h2><figure id=\"erc\">" +
          LineChartSvg({"Error versus reject", "fraction of lowest-quality pairs rejected",

@@ -200,8 +200,8 @@ StatusOr<json> BuildDisclosure(const Engine& engine, const LivenessChecker* live
 
   stage("demographic differentials");
   doc["demographics"] = DemographicsJson(lfw_out, lfw_id, data.lfw_images, data.lfw_gender,
-                                         utk_out, data.utk, genuine, threshold, o.target_fmr,
-                                         o.bootstrap);
+                                         utk_out, data.utk, threshold, o.target_fmr,
+                                         o.embed.threads, o.bootstrap);
 
   stage("quality: error versus reject");
   doc["quality"] = ErrorVersusRejectJson(lfw_out, genuine, threshold);

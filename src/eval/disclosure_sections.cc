@@ -6,9 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "eval/disclosure_groups.h"
+#include "eval/demographics.h"
 #include "eval/image_sets.h"
 #include "eval/json_report.h"
+#include "eval/quality_eval.h"
 #include "facetrail/encoding.h"
 
 namespace facetrail::eval {
@@ -23,49 +24,6 @@ float Dot(const std::vector<float>& a, const std::vector<float>& b) {
   for (size_t k = 0; k < a.size() && k < b.size(); ++k) s += a[k] * b[k];
   return s;
 }
-
-json Opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
-json GroupReportJson(const GroupReport& r, bool with_genuine) {
-  json groups = json::array();
-  for (const auto& g : r.groups) {
-    json j = {{"name", g.name},
-              {"people", g.people},
-              {"impostor_pairs", g.impostor_pairs},
-              {"false_matches", g.false_matches},
-              {"fmr", std::isfinite(g.fmr.estimate) ? json(g.fmr.estimate) : json(nullptr)},
-              {"fmr_ci95", {g.fmr.low, g.fmr.high}},
-              {"fmr_thin", g.fmr_thin}};
-    if (with_genuine) {
-      j["genuine_pairs"] = g.genuine_pairs;
-      j["false_non_matches"] = g.false_non_matches;
-      j["fnmr"] = g.fnmr ? json(g.fnmr->estimate) : json(nullptr);
-      j["fnmr_ci95"] = g.fnmr ? json{g.fnmr->low, g.fnmr->high} : json(nullptr);
-      j["fnmr_thin"] = g.fnmr_thin;
-    }
-    groups.push_back(j);
-  }
-  json out = {{"threshold", r.threshold}, {"target_fmr", r.target_fmr}, {"groups", groups},
-              {"fmr_max_min", Opt(r.fmr_max_min)}, {"fmr_max_geomean", Opt(r.fmr_max_geomean)}};
-  if (with_genuine) {
-    out["fnmr_max_min"] = Opt(r.fnmr_max_min);
-    out["fnmr_max_geomean"] = Opt(r.fnmr_max_geomean);
-  }
-  return out;
-}
-
-// Quality measures, each mapped so that larger = better.
-struct Measure {
-  const char* name;
-  double (*goodness)(const FaceQuality& q);
-};
-const Measure kMeasures[] = {
-    {"inter_eye_px", [](const FaceQuality& q) { return static_cast<double>(q.inter_eye_px); }},
-    {"sharpness", [](const FaceQuality& q) { return static_cast<double>(q.sharpness); }},
-    {"contrast", [](const FaceQuality& q) { return static_cast<double>(q.contrast); }},
-    {"exposure", [](const FaceQuality& q) { return -std::fabs(q.exposure - 0.5); }},
-    {"yaw", [](const FaceQuality& q) { return -std::fabs(static_cast<double>(q.yaw_deg)); }},
-};
 
 }  // namespace
 
@@ -135,99 +93,62 @@ json DemographicsJson(const std::vector<ImageOutcome>& lfw,
                       const std::vector<std::string>& lfw_images,
                       const std::map<std::string, std::string>& lfw_gender,
                       const std::vector<ImageOutcome>& utk, const CsvTable& utk_labels,
-                      const std::vector<GenuinePair>& genuine, double threshold,
-                      double target_fmr, const BootstrapOptions& bootstrap) {
+                      double threshold, double target_fmr, int threads,
+                      const BootstrapOptions& bootstrap) {
   json out;
-  auto gender_of = [&](size_t i) -> std::string {
-    auto it = lfw_gender.find(lfw_images[i]);
-    return it == lfw_gender.end() ? "" : it->second;
-  };
-  {  // LFW: gender, both sides.
-    std::vector<size_t> chosen = FirstAcquiredPerIdentity(lfw, lfw_identity);
-    auto m = StackTemplates(lfw, chosen);
-    std::set<std::string> names_set;
-    for (size_t i : chosen) {
-      if (!gender_of(i).empty()) names_set.insert(gender_of(i));
+  {  // LFW: gender, both sides (the eval library's ComputeDemographics).
+    DemographicsInput in;
+    in.outcomes = lfw;
+    in.identity = lfw_identity;
+    for (const auto& name : lfw_images) {
+      auto it = lfw_gender.find(name);
+      in.group.push_back(it == lfw_gender.end() ? "" : it->second);
     }
-    std::vector<std::string> names(names_set.begin(), names_set.end());
-    auto group_index = [&](const std::string& g) {
-      auto it = std::find(names.begin(), names.end(), g);
-      return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-    };
-    if (m.ok()) {
-      std::vector<int> group;
-      for (size_t i : chosen) group.push_back(group_index(gender_of(i)));
-      GroupReport r = ImpostorRatesByGroup(*m, group, names, threshold, target_fmr, bootstrap);
-      std::vector<GenuineComparison> gen;
-      uint32_t ids = 0;
-      for (const auto& p : genuine) {
-        gen.push_back({p.identity, group_index(gender_of(p.a)), p.score});
-        ids = std::max(ids, p.identity + 1);
-      }
-      AddGenuineRates(gen, ids, &r, bootstrap);
-      out["lfw_gender"] = GroupReportJson(r, true);
-      out["lfw_gender"]["source"] = "lfw-dev/demographics.csv (manual gender lists)";
-    } else {
-      out["lfw_gender"] = {{"error", m.status().ToString()}};
-    }
+    in.threshold = threshold;
+    in.target_fmr = target_fmr;
+    in.threads = threads;
+    in.bootstrap = bootstrap;
+    auto r = ComputeDemographics(in);
+    out["lfw_gender"] = r.ok() ? ToJson(*r) : json{{"error", r.status().ToString()}};
+    out["lfw_gender"]["source"] = "lfw-dev/demographics.csv (manual gender lists)";
   }
-  {  // UTKFace: race x gender, impostor side only (no identities).
+  {  // UTKFace: race x gender, impostor side only (no identities: one person per image).
     const size_t img = *utk_labels.Column("image");
     const size_t gender = *utk_labels.Column("gender"), race = *utk_labels.Column("race");
-    (void)img;
-    std::vector<size_t> chosen;
-    std::vector<std::string> label;
+    DemographicsInput in;
+    in.outcomes = utk;
     for (size_t i = 0; i < utk.size() && i < utk_labels.rows.size(); ++i) {
-      if (!utk[i].acquired()) continue;
-      chosen.push_back(i);
-      label.push_back(utk_labels.rows[i][race] + " " + utk_labels.rows[i][gender]);
+      in.identity.push_back(utk_labels.rows[i][img]);
+      in.group.push_back(utk_labels.rows[i][race] + " " + utk_labels.rows[i][gender]);
     }
-    std::set<std::string> names_set(label.begin(), label.end());
-    std::vector<std::string> names(names_set.begin(), names_set.end());
-    std::vector<int> group;
-    for (const auto& l : label) {
-      group.push_back(static_cast<int>(std::find(names.begin(), names.end(), l) - names.begin()));
-    }
-    auto m = StackTemplates(utk, chosen);
-    if (m.ok()) {
-      GroupReport r = ImpostorRatesByGroup(*m, group, names, threshold, target_fmr, bootstrap);
-      out["utkface_race_gender"] = GroupReportJson(r, false);
-      out["utkface_race_gender"]["source"] =
-          "utkface-dev/labels.csv; no identity labels, so each image is a different person and "
-          "only false matches can be measured";
-    } else {
-      out["utkface_race_gender"] = {{"error", m.status().ToString()}};
-    }
+    in.threshold = threshold;
+    in.target_fmr = target_fmr;
+    in.threads = threads;
+    in.bootstrap = bootstrap;
+    auto r = ComputeDemographics(in);
+    out["utkface_race_gender"] = r.ok() ? ToJson(*r) : json{{"error", r.status().ToString()}};
+    out["utkface_race_gender"]["source"] =
+        "utkface-dev/labels.csv; no identity labels, so each image is a different person and "
+        "only false matches can be measured";
   }
   return out;
 }
 
 json ErrorVersusRejectJson(const std::vector<ImageOutcome>& lfw,
                            const std::vector<GenuinePair>& genuine, double threshold) {
+  std::vector<double> fractions;
+  for (int step = 0; step <= 25; ++step) fractions.push_back(step * 0.02);
+  std::vector<float> scores;
+  for (const auto& p : genuine) scores.push_back(p.score);
   json curves = json::object();
-  for (const Measure& measure : kMeasures) {
-    std::vector<std::pair<double, bool>> pairs;  // (pair quality, false non-match)
+  for (const QualityMeasure& m : QualityMeasures()) {
+    std::vector<double> quality;
     for (const auto& p : genuine) {
-      const double q = std::min(measure.goodness(lfw[p.a].face.face.quality),
-                                measure.goodness(lfw[p.b].face.face.quality));
-      pairs.emplace_back(q, p.score < threshold);
+      const auto& a = lfw[p.a].face.face;
+      const auto& b = lfw[p.b].face.face;
+      quality.push_back(std::min(m.value(a.quality, a.score), m.value(b.quality, b.score)));
     }
-    std::sort(pairs.begin(), pairs.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    // Suffix counts of errors: rejecting the lowest k pairs leaves pairs[k..].
-    std::vector<int64_t> errors_from(pairs.size() + 1, 0);
-    for (size_t i = pairs.size(); i-- > 0;) errors_from[i] = errors_from[i + 1] + (pairs[i].second ? 1 : 0);
-    json pts = json::array();
-    for (int step = 0; step <= 25 && !pairs.empty(); ++step) {
-      const double frac = step * 0.02;
-      const size_t k = static_cast<size_t>(std::floor(frac * pairs.size()));
-      const size_t kept = pairs.size() - k;
-      if (kept == 0) break;
-      pts.push_back({{"rejected", frac},
-                     {"fnmr", static_cast<double>(errors_from[k]) / static_cast<double>(kept)},
-                     {"pairs_kept", kept}});
-    }
-    curves[measure.name] = pts;
+    curves[m.name] = ToJson(ErrorVersusReject(scores, quality, threshold, fractions));
   }
   return {{"threshold", threshold}, {"genuine_pairs", genuine.size()},
           {"pair_quality", "the worse of the two images"}, {"erc", curves}};

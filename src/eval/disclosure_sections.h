@@ -40,17 +40,18 @@ nlohmann::json AllPairsDetJson(const std::vector<GenuinePair>& genuine, const Sc
 nlohmann::json AtThresholdJson(const std::vector<GenuinePair>& genuine, const ScoreDistribution& d,
                                double threshold);
 
-// {"lfw_gender": ..., "utkface_race_gender": ...} (disclosure_groups.h).
+// {"lfw_gender": ..., "utkface_race_gender": ...}: eval/demographics.h's ComputeDemographics
+// on each data set at the one global threshold.
 nlohmann::json DemographicsJson(const std::vector<ImageOutcome>& lfw,
                                 const std::vector<std::string>& lfw_identity,
                                 const std::vector<std::string>& lfw_images,
                                 const std::map<std::string, std::string>& lfw_gender,
                                 const std::vector<ImageOutcome>& utk, const CsvTable& utk_labels,
-                                const std::vector<GenuinePair>& genuine, double threshold,
-                                double target_fmr, const BootstrapOptions& bootstrap);
+                                double threshold, double target_fmr, int threads,
+                                const BootstrapOptions& bootstrap);
 
-// Error-versus-reject: FNMR at the threshold after discarding the lowest-quality fraction
-// of genuine pairs (pair quality = the worse of its two images), per quality measure.
+// Error-versus-reject (eval/quality_eval.h) over every genuine pair of lfw-dev, per quality
+// measure, rejecting 0..50% of pairs (pair quality = the worse of its two images).
 nlohmann::json ErrorVersusRejectJson(const std::vector<ImageOutcome>& lfw,
                                      const std::vector<GenuinePair>& genuine, double threshold);
 

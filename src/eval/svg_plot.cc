@@ -22,9 +22,9 @@ std::string Num(double v) {
 std::string RateTick(double r) {
   char buf[32];
   if (r >= 0.01) {
-    std::snprintf(buf, sizeof buf, "%g%%", 100 * r);
+    std::snprintf(buf, sizeof buf, "%.3g%%", 100 * r);
   } else {
-    std::snprintf(buf, sizeof buf, "%g", r);
+    std::snprintf(buf, sizeof buf, "%.3g", r);
   }
   return buf;
 }
