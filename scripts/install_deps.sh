@@ -10,7 +10,7 @@ fi
 
 packages=(
   # toolchains and build
-  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  build-essential cmake ninja-build pkg-config git ca-certificates curl ccache
   clang-14 libclang-rt-14-dev
   # libraries
   libopencv-dev libsqlite3-dev libpq-dev libsodium-dev libcpp-httplib-dev
