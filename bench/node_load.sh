@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Load benchmark of the node's HTTP API (docs/benchmarks.md, "Node API"): a real
+# `facetrail serve` on loopback pinned to 1 and then 2 cores (taskset), a bench policy with
+# high rate limits, 8 trained officers, GALLERY LFW identities enrolled through the API;
+# then closed-loop clients (bench/node_load_client.mjs, Node 20 fetch, keep-alive) drive
+# /v1/verify and /v1/search with real LFW probes for SECONDS each, at concurrency = cores.
+# Baseline in the same run: bench/vision_bench (engine only, EmbedProminent end to end) on
+# the same cores and the same probe images; the share of request time outside the face
+# engine is 1 - engine mean / request mean at concurrency 1.
+# SOAK_SECONDS=600 adds a soak: /v1/verify at concurrency 2 for that long, errors counted,
+# the node's RSS sampled every 10 s.
+#
+# Environment: FACETRAIL_BINARY (build/facetrail), VISION_BENCH (build/bench/vision_bench),
+# FACETRAIL_DATA, SECONDS_PER_RUN (20), GALLERY (50), SOAK_SECONDS (0), OUT (out/node-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${FACETRAIL_BINARY:-build/facetrail}
+VB=${VISION_BENCH:-build/bench/vision_bench}
+DATA_SET=${FACETRAIL_DATA:-$(cd .. && pwd)/shared/data}
+RUN_S=${SECONDS_PER_RUN:-20}
+GALLERY=${GALLERY:-50}
+SOAK_SECONDS=${SOAK_SECONDS:-0}
+OUT=${OUT:-out/node-bench}
+die() { echo "node_load: $*" >&2; exit 2; }
+[ -x "$BIN" ] || die "$BIN not built"
+"$BIN" serve --help >/dev/null 2>&1 || die "$BIN has no serve command"
+[ -d "$DATA_SET/lfw-dev/images" ] || die "no LFW images in $DATA_SET/lfw-dev (set FACETRAIL_DATA)"
+command -v node >/dev/null || die "node (>= 20) is required for the load client"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+umask 077
+W=$OUT/work
+mkdir -p "$W"
+
+# Bench policy: the demo policy with the highest rate limits the schema allows.
+python3 - config/demo-policy.json "$W/policy.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["rate_limits"] = {"per_officer_per_hour": 10000, "per_officer_per_day": 100000}
+json.dump(p, open(sys.argv[2], "w"), indent=2)
+PY
+VKEY=$("$BIN" note keygen --name bench-authority --out "$W/authority.key")
+"$BIN" policy sign --key-file "$W/authority.key" "$W/policy.json" --out "$W/policy.bundle" >/dev/null
+
+NODE_PID=
+stop_node() {
+  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+    kill -TERM "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+  fi
+  NODE_PID=
+}
+trap stop_node EXIT
+start_node() {  # cpus
+  : >"$W/serve.log"
+  taskset -c "$1" "$BIN" serve --data "$W/node" --authority-key "$VKEY" --policy "$W/policy.bundle" \
+    --listen 127.0.0.1:0 >"$W/serve.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 1200); do
+    URL=$(sed -n 's/^facetrail node listening on \(http:[^ ]*\).*/\1/p' "$W/serve.log" | head -1)
+    [ -n "$URL" ] && return 0
+    kill -0 "$NODE_PID" 2>/dev/null || { cat "$W/serve.log" >&2; die "node did not start"; }
+    sleep 0.1
+  done
+  die "node did not start in 120 s"
+}
+
+# Users: 8 officers (rate limits are per officer) and an enroller.
+start_node 0; stop_node
+: >"$W/tokens"
+for i in 1 2 3 4 5 6 7 8; do
+  "$BIN" users add --data "$W/node" --id "bench-officer-$i" --name "Bench Officer $i" --role officer |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >>"$W/tokens"
+  "$BIN" users train --data "$W/node" --id "bench-officer-$i" --training-id bench --days 30 >/dev/null
+done
+ENROLLER=$("$BIN" users add --data "$W/node" --id bench-enroller --name "Bench Enroller" --role enroller |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+# Gallery: the first image of the first GALLERY LFW identities with >= 2 images; probes:
+# their second images (verify claims the right identity).
+python3 - "$DATA_SET/lfw-dev/images" "$GALLERY" >"$W/plan" <<'PY'
+import os, re, sys
+d, n = sys.argv[1], int(sys.argv[2])
+by = {}
+for f in sorted(os.listdir(d)):
+    m = re.match(r"(.+)_\d{4}\.jpg$", f)
+    if m: by.setdefault(m.group(1), []).append(os.path.join(d, f))
+for name, files in [(k, v) for k, v in sorted(by.items()) if len(v) >= 2][:n]:
+    print(name, files[0], files[1], sep="\t")
+PY
+cut -f1,3 "$W/plan" >"$W/probes"
+mkdir -p "$W/probe-images"
+while IFS=$'\t' read -r name ref probe; do ln -sf "$(realpath "$probe")" "$W/probe-images/$(basename "$probe")"; done <"$W/plan"
+
+run_at() {  # label cpus concurrency
+  local label=$1 cpus=$2 c=$3
+  start_node "$cpus"
+  if [ ! -f "$W/enrolled" ]; then
+    while IFS=$'\t' read -r name ref probe; do
+      curl -sf -o /dev/null -H "Authorization: Bearer $ENROLLER" -F "identity_id=$name" -F "images=@$ref" \
+        "$URL/v1/identities" || die "enrol $name failed"
+    done <"$W/plan"
+    touch "$W/enrolled"
+  fi
+  for mode in verify search; do
+    taskset -c "$( [ "$cpus" = 0 ] && echo 1 || echo 0,1)" node bench/node_load_client.mjs --url "$URL" \
+      --mode "$mode" --tokens "$W/tokens" --probes "$W/probes" --seconds "$RUN_S" --concurrency "$c" \
+      | tee "$OUT/$mode-$label.json"
+  done
+  stop_node
+}
+run_at 1core 0 1
+run_at 2core 0,1 2
+
+# Engine-only baseline on the same probe images and cores.
+if [ -x "$VB" ]; then
+  taskset -c 0 "$VB" --images "$W/probe-images" --n "$GALLERY" --threads 1 --json >"$OUT/engine-1core.json"
+fi
+
+if [ "$SOAK_SECONDS" -gt 0 ]; then
+  start_node 0,1
+  node bench/node_load_client.mjs --url "$URL" --mode verify --tokens "$W/tokens" --probes "$W/probes" \
+    --seconds "$SOAK_SECONDS" --concurrency 2 --pid "$NODE_PID" --rss-every 10 | tee "$OUT/soak.json"
+  stop_node
+fi
+
+python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+def load(n):
+    p = os.path.join(out, n)
+    return json.load(open(p)) if os.path.exists(p) else None
+print("\n| run | cores | concurrency | requests | errors | req/s | p50 ms | p99 ms | mean ms |")
+print("|---|---|---|---|---|---|---|---|---|")
+for label, cores in (("1core", 1), ("2core", 2)):
+    for mode in ("verify", "search"):
+        r = load(f"{mode}-{label}.json")
+        if r:
+            print(f"| /v1/{mode} | {cores} | {r['concurrency']} | {r['requests']} | {r['errors']} | "
+                  f"{r['rps']:.2f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['mean_ms']:.1f} |")
+eng = load("engine-1core.json")
+if eng:
+    text = json.dumps(eng)
+    # vision_bench --json: the end-to-end mean per image (ms)
+    e2e = None
+    for k in ("end_to_end_ms", "end_to_end_mean_ms", "e2e_mean_ms"):
+        if k in eng: e2e = eng[k]
+    if e2e is None and isinstance(eng.get("stages"), dict):
+        s = eng["stages"].get("end_to_end") or eng["stages"].get("end-to-end")
+        if isinstance(s, dict): e2e = s.get("mean_ms")
+    if e2e is not None:
+        for mode in ("verify", "search"):
+            r = load(f"{mode}-1core.json")
+            if r:
+                share = 1 - e2e / r["mean_ms"]
+                print(f"\n/v1/{mode} at 1 core: request mean {r['mean_ms']:.1f} ms, engine-only "
+                      f"{e2e:.1f} ms per image -> {100 * share:.1f}% of request time outside the engine")
+    else:
+        print("\nengine baseline JSON:", text[:400])
+soak = load("soak.json")
+if soak:
+    rss = [s["kib"] for s in soak["rss_kib"] if s["kib"]]
+    print(f"\nsoak: {soak['seconds']:.0f} s, {soak['requests']} requests, {soak['errors']} errors, "
+          f"RSS {rss[0] / 1024:.1f} -> {rss[-1] / 1024:.1f} MiB (min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f})")
+PY
