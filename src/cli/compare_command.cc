@@ -1,6 +1,9 @@
 // `facetrail compare IMG_A IMG_B [--models DIR]`: 1:1 comparison of the most prominent face
 // of each image with the engine's default embedder and its measured operating threshold.
-// JSON on stdout: {"score", "same", "threshold", "model", "face_a", "face_b"}.
+// JSON on stdout: {"score", "same", "threshold", "model", "estimated_fmr", "face_a",
+// "face_b"}. estimated_fmr (with its 95% interval) comes from the model's calibration table
+// (calibration/<embedder>.json, docs/evaluation.md): the measured share of comparisons of
+// two different people that score at least this high; null when no table matches the model.
 // Exit: 0 same person at the threshold, 1 different (or an image was refused: no face,
 // unsupported, corrupt), 2 usage, I/O or model problems (including an embedder without a
 // measured threshold: no decision is made then).
@@ -13,6 +16,7 @@
 
 #include "cli/cli_vision.h"
 #include "cli/command.h"
+#include "facetrail/calibration.h"
 
 namespace facetrail::cli {
 namespace {
@@ -24,6 +28,9 @@ int Compare(int argc, char** argv) {
   app.add_option("image_b", image_b, "JPEG or PNG file")->required();
   app.add_option("--models", models,
                  "models directory (default $FACETRAIL_MODELS_DIR, else the build's models/)");
+  std::string calibration_path;
+  app.add_option("--calibration", calibration_path,
+                 "score calibration JSON (default calibration/<embedder>.json)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,8 +71,24 @@ int Compare(int argc, char** argv) {
                         {"same", same},
                         {"threshold", threshold},
                         {"model", (*engine)->embedder().id},
+                        {"estimated_fmr", nullptr},
                         {"face_a", vision_cli::FaceJson(a->face)},
                         {"face_b", vision_cli::FaceJson(b->face)}};
+  if (calibration_path.empty()) {
+    calibration_path = std::string(FACETRAIL_SOURCE_DIR) + "/calibration/" +
+                       (*engine)->embedder().name + ".json";
+  }
+  auto calibration = Calibration::Load(calibration_path);
+  if (calibration.ok() && calibration->model_id() == (*engine)->embedder().id) {
+    FmrEstimate e = calibration->ScoreToFmr(*score);
+    out["estimated_fmr"] = e.fmr;
+    out["estimated_fmr_ci"] = {e.low, e.high};
+    out["estimated_fmr_beyond_table"] = e.beyond_table;
+  } else {
+    // A table for another model would mislead: say why there is no estimate.
+    out["estimated_fmr_note"] = calibration.ok() ? "calibration is for " + calibration->model_id()
+                                                 : calibration.status().ToString();
+  }
   std::printf("%s\n", out.dump(2).c_str());
   return same ? kExitOk : kExitInvalid;
 }
