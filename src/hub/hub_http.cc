@@ -38,9 +38,12 @@ class HubServerImpl final : public HubServer {
 
   Status Bind() {
     // As the witness server: no SO_REUSEPORT, so a second hub on the port fails loudly.
+    // TCP_NODELAY (inherited by accepted sockets on Linux): httplib writes headers and body
+    // separately, and Nagle + delayed ACK then adds ~40 ms to every small reply.
     server_.set_socket_options([](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+      setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const void*>(&yes), sizeof(yes));
     });
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(5, 0);
