@@ -209,7 +209,8 @@ TEST_F(NodeE2eTest, EnrolVerifySearchReviewExportAndVerifyTheLog) {
     // reviewer2 sees the lead still pending and nobody's decision.
     auto r = node_->Client("reviewer2").Get("/v1/leads?state=pending");
     ASSERT_TRUE(r);
-    for (const json& l : BodyJson(r)["leads"]) {
+    const json body = BodyJson(r);  // keep it alive: a range-for over a temporary's member dangles
+    for (const json& l : body["leads"]) {
       if (l["lead_id"] != lead_ids[0]) continue;
       EXPECT_EQ(l["decided_by_me"], false);
       EXPECT_TRUE(l["decisions"].empty()) << l.dump();
