@@ -9,8 +9,6 @@
 
 namespace facetrail::node {
 
-Status ImageError(const Status& s);  // node_service.cc
-
 namespace {
 
 nlohmann::json QualityJson(const FaceQuality& q) {

@@ -20,6 +20,10 @@
 
 namespace facetrail::node {
 
+// Wraps an image problem (undecodable, too large, no face, below the quality gate) so that
+// IsImageError recognises it (HTTP 422). Defined in node_service.cc.
+Status ImageError(const Status& s);
+
 // The gallery as the node searches it: templates plus the matcher built from them.
 struct GallerySnapshot {
   std::shared_ptr<const GalleryTemplates> templates;
