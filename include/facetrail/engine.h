@@ -73,6 +73,13 @@ struct EngineOptions {
   // detector "blazeface-back", embedder "mobilefacenet".
   std::string detector_name;
   std::string embedder_name;
+  // Close-range detector tried first for the prominent face (EmbedProminent: compare,
+  // enroll, verify, eval); when it finds no face the full-range `detector_name` runs.
+  // BlazeFace-front is four times cheaper than -back and as accurate on portrait-style
+  // photos (docs/vision.md, "Detector cascade"). Empty = the default "blazeface-front"
+  // unless detector_name is set (then that detector alone is used, to reproduce a
+  // single-detector measurement); "none" = the full-range detector only.
+  std::string close_range_detector_name;
 };
 
 struct ModelInfo {
@@ -95,14 +102,22 @@ class Engine {
   // the image exceeds the byte or pixel limits.
   virtual StatusOr<std::vector<Face>> Detect(std::string_view encoded_image) const = 0;
 
-  // Template of the most prominent face. kNotFound when there is no face.
+  // Template of the most prominent face: the close-range detector's most prominent face
+  // when it finds one, else the full-range detector's. kNotFound when there is no face.
   virtual StatusOr<FaceTemplate> EmbedProminent(std::string_view encoded_image) const = 0;
 
   // Templates of every detected face, most prominent first.
   virtual StatusOr<std::vector<FaceTemplate>> EmbedAll(std::string_view encoded_image) const = 0;
 
   virtual const ModelInfo& embedder() const = 0;
+  // The full-range detector (Detect, EmbedAll, and EmbedProminent's fallback).
   virtual const ModelInfo& detector() const = 0;
+  // The close-range detector EmbedProminent tries first; nullptr when there is none.
+  virtual const ModelInfo* close_range_detector() const = 0;
+  // Names EmbedProminent's detection path: "<close-range id>><full-range id>" for the
+  // cascade, else the full-range detector's id. Recorded with every template's provenance
+  // (audit entries, calibration, disclosure, eval caches).
+  virtual std::string prominent_path_id() const = 0;
 
   // The engine's default operating threshold on cosine similarity, measured for this exact
   // embedder file (see docs/vision.md for how it was chosen). NaN when the embedder has no

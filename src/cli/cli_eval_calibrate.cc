@@ -93,7 +93,7 @@ int RunCalibrate(int argc, char** argv) {
       {"lfw_fta", eval::CountFailures(lfw->outcomes)},
       {"utkface_images", utk->names.size()},
       {"utkface_fta", eval::CountFailures(utk->outcomes)},
-      {"detector", (*engine)->detector().id}};
+      {"detector", (*engine)->prominent_path_id()}};
   nlohmann::json cal = eval::BuildCalibrationJson(*dist, matrix->rows, (*engine)->embedder().id, provenance, bo);
   Status s = Env::Default()->WriteStringToFileSync(out, eval::Dump(cal));
   if (!s.ok()) return ReportError("eval calibrate: writing " + out, s);

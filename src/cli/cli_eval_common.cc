@@ -53,7 +53,7 @@ EvalSession::EvalSession(const EvalEngineFlags& flags, const Engine& engine, std
   }
   auto cache = std::make_unique<eval::TemplateCache>(
       Env::Default(), dir, engine.embedder().id,
-      "detector=" + engine.detector().id + ";exe=" + exe_hash.substr(0, 32));
+      "detector=" + engine.prominent_path_id() + ";exe=" + exe_hash.substr(0, 32));
   Status s = cache->Open();
   if (!s.ok()) {
     // The cache only saves time; run without it rather than fail.

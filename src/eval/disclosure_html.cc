@@ -150,6 +150,16 @@ std::string RenderDisclosureHtml(const json& doc, const HtmlSigning& signing) {
   h += "<p>System: facetrail. Face model <code>" + Esc(Str(emb["id"])) + "</code> (file SHA-256 <code>" +
        Esc(Str(emb["sha256"])) + "</code>). Threshold score <strong>" + Esc(Str(doc["threshold"]["score"])) +
        "</strong>, chosen for a target false-match rate of " + Esc(Str(doc["threshold"]["target_fmr"])) + ".</p>\n";
+  if (doc["models"].contains("detector")) {
+    h += "<p>Face detector: <code>";
+    if (doc["models"].contains("close_range_detector")) {
+      h += Esc(Str(doc["models"]["close_range_detector"]["id"])) +
+           "</code> first, <code>" + Esc(Str(doc["models"]["detector"]["id"])) +
+           "</code> when it finds no face.</p>\n";
+    } else {
+      h += Esc(Str(doc["models"]["detector"]["id"])) + "</code>.</p>\n";
+    }
+  }
   if (doc.contains("limit") && !doc["limit"].is_null()) {
     h += "<p><strong>Quick run on at most " + Esc(Str(doc["limit"])) +
          " images per data set: these numbers are for testing the report, not for disclosure.</strong></p>\n";

@@ -121,6 +121,10 @@ StatusOr<json> BuildDisclosure(const Engine& engine, const LivenessChecker* live
   doc["format"] = "facetrail-disclosure/1";
   doc["generated_at_unix"] = clock->NowMicros() / 1000000;
   doc["models"] = {{"embedder", ModelJson(engine.embedder())}, {"detector", ModelJson(engine.detector())}};
+  // The verification path's close-range detector (engine.h): it found most faces measured here.
+  if (engine.close_range_detector() != nullptr) {
+    doc["models"]["close_range_detector"] = ModelJson(*engine.close_range_detector());
+  }
   doc["limit"] = o.limit == 0 ? json(nullptr) : json(o.limit);
 
   // Threshold: target FMR -> score over all cross-identity pairs, one image per person.

@@ -387,7 +387,7 @@ StatusOr<UsageReport> NodeServiceImpl::Report(const RequestMeta& /*meta: the rep
   if (options_.engine != nullptr) {
     r.model_id = options_.engine->embedder().id;
     r.model_sha256 = options_.engine->embedder().sha256;
-    r.detector_id = options_.engine->detector().id;
+    r.detector_id = options_.engine->prominent_path_id();
   }
   r.policy = CurrentPolicy();
   if (r.policy && options_.calibration != nullptr) {

@@ -110,7 +110,7 @@ Status NodeServiceImpl::Init() {
   if (options_.engine != nullptr) {
     details["model"] = {{"id", options_.engine->embedder().id},
                         {"sha256", options_.engine->embedder().sha256}};
-    details["detector"] = options_.engine->detector().id;
+    details["detector"] = options_.engine->prominent_path_id();
   }
   FT_ASSIGN_OR_RETURN(uint64_t start_index, Audit(event::kNodeStart, Operator(), "ok", "", details));
   (void)start_index;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 
 #include <opencv2/core.hpp>
 
@@ -24,6 +25,7 @@ using vision::BlazeFaceDetector;
 using vision::FaceEmbedder;
 
 constexpr char kDefaultDetector[] = "blazeface-back";
+constexpr char kDefaultCloseRangeDetector[] = "blazeface-front";
 constexpr char kDefaultEmbedder[] = "mobilefacenet";
 
 ModelInfo InfoOf(const vision::ModelEntry& e) {
@@ -42,9 +44,15 @@ StatusOr<vision::ModelManifest> LoadManifest(const std::string& models_dir) {
 
 class EngineImpl final : public Engine {
  public:
+  struct CloseRange {
+    vision::ModelEntry entry;
+    std::unique_ptr<BlazeFaceDetector> detector;
+  };
+
   EngineImpl(const EngineOptions& options, vision::ModelEntry detector_entry,
-             std::unique_ptr<BlazeFaceDetector> detector, vision::ModelEntry embedder_entry,
-             std::unique_ptr<FaceEmbedder> embedder, float threshold)
+             std::unique_ptr<BlazeFaceDetector> detector, std::optional<CloseRange> close_range,
+             vision::ModelEntry embedder_entry, std::unique_ptr<FaceEmbedder> embedder,
+             float threshold)
       : options_(options),
         limits_{options.max_image_bytes, options.max_pixels, options.max_dimension},
         detector_info_(InfoOf(detector_entry)),
@@ -53,6 +61,10 @@ class EngineImpl final : public Engine {
         embedder_(std::move(embedder)),
         threshold_(threshold) {
     if (embedder_info_.dim == 0) embedder_info_.dim = embedder_entry.output_dim;
+    if (close_range) {
+      close_info_ = InfoOf(close_range->entry);
+      close_detector_ = std::move(close_range->detector);
+    }
   }
 
   StatusOr<std::vector<Face>> Detect(std::string_view encoded_image) const override {
@@ -64,6 +76,12 @@ class EngineImpl final : public Engine {
 
   StatusOr<FaceTemplate> EmbedProminent(std::string_view encoded_image) const override {
     FT_ASSIGN_OR_RETURN(cv::Mat rgb, vision::DecodeImage(encoded_image, limits_));
+    if (close_detector_ != nullptr) {
+      FT_ASSIGN_OR_RETURN(std::vector<Face> close,
+                          close_detector_->Detect(rgb, options_.min_detection_score,
+                                                  options_.max_faces));
+      if (!close.empty()) return EmbedFace(rgb, close.front());
+    }
     FT_ASSIGN_OR_RETURN(std::vector<Face> faces, DetectIn(rgb));
     if (faces.empty()) return NotFoundError("no face found in the image");
     return EmbedFace(rgb, faces.front());
@@ -83,6 +101,13 @@ class EngineImpl final : public Engine {
 
   const ModelInfo& embedder() const override { return embedder_info_; }
   const ModelInfo& detector() const override { return detector_info_; }
+  const ModelInfo* close_range_detector() const override {
+    return close_detector_ != nullptr ? &close_info_ : nullptr;
+  }
+  std::string prominent_path_id() const override {
+    return close_detector_ != nullptr ? close_info_.id + ">" + detector_info_.id
+                                      : detector_info_.id;
+  }
   float default_threshold() const override { return threshold_; }
 
  private:
@@ -113,6 +138,8 @@ class EngineImpl final : public Engine {
   const ModelInfo detector_info_;
   ModelInfo embedder_info_;
   const std::unique_ptr<BlazeFaceDetector> detector_;
+  ModelInfo close_info_;
+  std::unique_ptr<BlazeFaceDetector> close_detector_;  // null: full-range detector only
   const std::unique_ptr<FaceEmbedder> embedder_;
   const float threshold_;
 };
@@ -132,6 +159,18 @@ StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   if (det == nullptr || (det->role != "detector" && det->role != "detector-front")) {
     return NotFoundError("no detector model '" + det_name + "' in the manifest");
   }
+  std::string close_name = options.close_range_detector_name;
+  if (close_name.empty()) close_name = options.detector_name.empty() ? kDefaultCloseRangeDetector : "none";
+  std::optional<EngineImpl::CloseRange> close_range;
+  if (close_name != "none" && close_name != det_name) {
+    const vision::ModelEntry* close = manifest.FindByName(close_name);
+    if (close == nullptr || (close->role != "detector" && close->role != "detector-front")) {
+      return NotFoundError("no detector model '" + close_name + "' in the manifest");
+    }
+    auto close_detector = BlazeFaceDetector::Create(*close, options.models_dir);
+    if (!close_detector.ok()) return close_detector.status().WithContext("detector " + close->name);
+    close_range = EngineImpl::CloseRange{*close, std::move(close_detector).value()};
+  }
   const vision::ModelEntry* emb = manifest.FindByName(emb_name);
   if (emb == nullptr || emb->role != "embedder") {
     return NotFoundError("no embedder model '" + emb_name + "' in the manifest");
@@ -144,7 +183,8 @@ StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   if (!detector.ok()) return detector.status().WithContext("detector " + det->name);
   auto embedder = FaceEmbedder::Create(*emb, options.models_dir, flip);
   if (!embedder.ok()) return embedder.status().WithContext("embedder " + emb->name);
-  return std::unique_ptr<Engine>(new EngineImpl(options, *det, std::move(detector).value(), *emb,
+  return std::unique_ptr<Engine>(new EngineImpl(options, *det, std::move(detector).value(),
+                                                std::move(close_range), *emb,
                                                 std::move(embedder).value(), threshold));
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "vision/decode.h"
 #include "vision/test_data.h"
@@ -174,6 +175,53 @@ TEST_F(EngineTest, MosaicOfTwelveFacesFindsThemAll) {
   auto all = engine_->EmbedAll(jpeg);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), faces->size());
+}
+
+// The verification path tries the close-range detector first and falls back to the
+// full-range one: a small face in a wide frame (as in a photo taken from a distance) is
+// missed by BlazeFace-front alone, found by the cascade, and gives the very template the
+// full-range detector alone gives.
+TEST_F(EngineTest, CascadeFallsBackToFullRangeForASmallFace) {
+  ASSERT_NE(engine_->close_range_detector(), nullptr);
+  EXPECT_EQ(engine_->prominent_path_id(),
+            engine_->close_range_detector()->id + ">" + engine_->detector().id);
+  auto rgb = vision::DecodeImage(Lfw("Aaron_Sorkin_0001.jpg"), {});
+  ASSERT_TRUE(rgb.ok());
+  cv::Mat small;
+  cv::resize(*rgb, small, cv::Size(100, 100), 0, 0, cv::INTER_AREA);
+  cv::Mat wide(720, 1280, CV_8UC3, cv::Scalar(120, 120, 120));
+  small.copyTo(wide(cv::Rect(600, 300, 100, 100)));
+  const std::string jpeg = EncodeJpeg(wide);
+
+  auto make = [](const std::string& detector, const std::string& close_range) {
+    EngineOptions o;
+    o.models_dir = ModelsDir().string();
+    o.detector_name = detector;
+    o.close_range_detector_name = close_range;
+    return Engine::Create(o);
+  };
+  auto front_only = make("blazeface-front", "none");
+  auto back_only = make("blazeface-back", "none");
+  ASSERT_TRUE(front_only.ok() && back_only.ok());
+  EXPECT_EQ((*front_only)->close_range_detector(), nullptr);
+  EXPECT_EQ((*back_only)->prominent_path_id(), (*back_only)->detector().id);
+  auto missed = (*front_only)->EmbedProminent(jpeg);
+  ASSERT_FALSE(missed.ok()) << "BlazeFace-front found the small face; make it smaller";
+  EXPECT_EQ(missed.status().code(), StatusCode::kNotFound);
+  auto full = (*back_only)->EmbedProminent(jpeg);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  auto cascade = engine_->EmbedProminent(jpeg);
+  ASSERT_TRUE(cascade.ok()) << cascade.status().ToString();
+  EXPECT_EQ(cascade->tmpl.values, full->tmpl.values);
+  // On a portrait-style photo the close-range detector answers, and the template still
+  // matches the one the full-range path gives (same person, slightly different keypoints).
+  auto portrait = engine_->EmbedProminent(Lfw("Aaron_Sorkin_0001.jpg"));
+  auto portrait_full = (*back_only)->EmbedProminent(Lfw("Aaron_Sorkin_0001.jpg"));
+  ASSERT_TRUE(portrait.ok() && portrait_full.ok());
+  EXPECT_NE(portrait->tmpl.values, portrait_full->tmpl.values);
+  auto s = CompareTemplates(portrait->tmpl, portrait_full->tmpl);
+  ASSERT_TRUE(s.ok());
+  EXPECT_GT(*s, 0.9f);
 }
 
 TEST_F(EngineTest, HostileInputsGiveClearErrors) {
