@@ -18,9 +18,10 @@
 // authority signs offline (`facetrail hub release sign`, `facetrail hub revoke`), so a
 // compromised hub cannot issue a release.
 //
-// Thread-safety: HubServer serves requests from a thread pool; all state is in SQLite
-// behind one mutex (witness requests included, so detecting a split view and cosigning are
-// one decision).
+// Thread-safety: HubServer serves requests from a bounded thread pool (HubOptions); all
+// state is in SQLite behind one mutex (witness requests included, so detecting a split view
+// and cosigning are one decision); the polled revocation list and latest release are served
+// from an immutable snapshot without that mutex.
 #ifndef FACETRAIL_HUB_H_
 #define FACETRAIL_HUB_H_
 
@@ -42,7 +43,20 @@ struct HubOptions {
   int64_t stale_after_s = 3600;    // a log not advancing for this long raises an alert
   std::string host = "127.0.0.1";
   int port = 0;                    // 0: any free port
-  size_t max_body_bytes = 1 << 20; // reports, bundles, registrations
+  size_t max_body_bytes = 1 << 20; // reports, bundles, registrations (witness requests: 64 KiB)
+
+  // HTTP resource limits (docs/hub.md "Capacity"). cpp-httplib serves a connection on one
+  // worker thread for its whole keep-alive life, idle waits included, so: a capped pool, a
+  // short keep-alive idle timeout (a node polling every few seconds or more reconnects, and
+  // an idle connection frees its worker after at most keep_alive_timeout_s), and a bounded
+  // queue of accepted connections waiting for a worker (beyond it the listener stops
+  // accepting and clients wait in the kernel's accept backlog, not in hub memory).
+  int worker_threads = 64;            // 1..1024
+  int max_queued_connections = 1024;  // 1..65536
+  int keep_alive_timeout_s = 1;       // 1..300; a client must also send its first request within it
+  int keep_alive_max_count = 100;     // requests per connection, 1..100000
+  int read_timeout_s = 5;             // per socket read, 1..300
+  int write_timeout_s = 5;            // per socket write, 1..300
 };
 
 class HubServer {
@@ -57,6 +71,8 @@ class HubServer {
   virtual const std::string& initial_admin_token() const = 0;
   // The hub witness's verifier key (nodes list it as a witness).
   virtual std::string witness_vkey() const = 0;
+  // Worker threads started for HTTP requests (HubOptions::worker_threads).
+  virtual int worker_threads() const = 0;
   virtual void Stop() = 0;
 };
 

@@ -1,6 +1,8 @@
 // `facetrail hub`: the oversight hub and the authority's offline signing helpers.
 //
 //   hub serve   --data DIR --listen HOST:PORT --authority-key-file VKEY_FILE
+//               [--threads N] [--max-queued N] [--keep-alive-timeout S] [--keep-alive-max N]
+//               [--read-timeout S] [--write-timeout S] [--max-body-bytes N]   (docs/hub.md)
 //   hub release sign   --authority-key-file SKEY_FILE --release-id ID --models DIR
 //                      --disclosure F --calibration F --policy F      (bundle on stdout)
 //   hub release verify --authority-key-file VKEY_FILE --bundle F --models DIR
@@ -69,11 +71,11 @@ StatusOr<std::unique_ptr<note::Ed25519Signer>> ReadSigner(const std::string& pat
   return note::Ed25519Signer::FromKey(skey);
 }
 
-int Serve(const std::string& data, const std::string& listen, const std::string& key_file,
+// `o` arrives with the HTTP limits from the flags (defaults: HubOptions').
+int Serve(hub::HubOptions o, const std::string& data, const std::string& listen, const std::string& key_file,
           const std::string& portal_dir, int64_t stale_after_s) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Fail(kExitUsage, "--listen must be HOST:PORT");
-  hub::HubOptions o;
   o.data_dir = data;
   o.host = listen.substr(0, colon);
   try {
@@ -168,6 +170,17 @@ int RunHub(int argc, char** argv) {
   serve->add_option("--authority-key-file", key_file, "file with the authority's verifier key")->required();
   serve->add_option("--portal-dir", portal_dir, "portal static files (default: the source tree's web/portal)");
   serve->add_option("--stale-after", stale_after_s, "seconds without log growth before a stale alert");
+  hub::HubOptions limits;
+  serve->add_option("--threads", limits.worker_threads, "HTTP worker threads (1..1024)")->capture_default_str();
+  serve->add_option("--max-queued", limits.max_queued_connections,
+                    "accepted connections waiting for a worker before the listener pauses")->capture_default_str();
+  serve->add_option("--keep-alive-timeout", limits.keep_alive_timeout_s,
+                    "seconds an idle keep-alive connection may hold a worker (1..300)")->capture_default_str();
+  serve->add_option("--keep-alive-max", limits.keep_alive_max_count, "requests per connection")->capture_default_str();
+  serve->add_option("--read-timeout", limits.read_timeout_s, "seconds per socket read")->capture_default_str();
+  serve->add_option("--write-timeout", limits.write_timeout_s, "seconds per socket write")->capture_default_str();
+  serve->add_option("--max-body-bytes", limits.max_body_bytes, "largest request body (64 KiB..64 MiB)")
+      ->capture_default_str();
 
   auto* rel = app.add_subcommand("release", "sign or verify a release bundle");
   rel->require_subcommand(1);
@@ -199,7 +212,7 @@ int RunHub(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (serve->parsed()) return Serve(data, listen, key_file, portal_dir, stale_after_s);
+  if (serve->parsed()) return Serve(limits, data, listen, key_file, portal_dir, stale_after_s);
   if (sign->parsed()) return ReleaseSign(key_file, id, issued_at, art);
   if (verify->parsed()) return ReleaseVerify(key_file, bundle_file, art);
   return Revoke(key_file, sequence, issued_at, list);

@@ -108,7 +108,19 @@ StatusOr<std::unique_ptr<HubCore>> HubCore::Open(const HubOptions& options) {
     FT_RETURN_IF_ERROR(h->store_->SetAdminTokenHash(TokenHash(h->initial_admin_token_)));
   }
   FT_RETURN_IF_ERROR(h->ReloadWitness());
+  FT_RETURN_IF_ERROR(h->RefreshSnapshots());
   return h;
+}
+
+Status HubCore::RefreshSnapshots() {
+  FT_ASSIGN_OR_RETURN(auto rel, store_->LatestRelease());
+  FT_ASSIGN_OR_RETURN(auto revs, store_->LatestRevocations());
+  auto rel_bundle = rel ? std::make_shared<const std::string>(std::move(rel->first)) : nullptr;
+  auto revs_bundle = revs ? std::make_shared<const std::string>(std::move(revs->first)) : nullptr;
+  MutexLock lock(&snap_mu_);
+  release_bundle_ = std::move(rel_bundle);
+  revocations_bundle_ = std::move(revs_bundle);
+  return Status::Ok();
 }
 
 bool HubCore::IsAdmin(std::string_view token) {
@@ -219,15 +231,19 @@ Reply HubCore::PostRelease(std::string_view token, std::string_view bundle) {
   if (!r.ok()) return ErrorReply(AsDocumentError(r.status()));
   Status s = store_->AddRelease(r->release_id, std::string(bundle), release::CanonicalReleaseJson(*r), NowSeconds());
   if (!s.ok()) return ErrorReply(s);
+  s = RefreshSnapshots();
+  if (!s.ok()) return ErrorReply(s);
   return JsonReply(201, {{"release_id", r->release_id}});
 }
 
 Reply HubCore::LatestRelease() {
-  MutexLock lock(&mu_);
-  auto r = store_->LatestRelease();
-  if (!r.ok()) return ErrorReply(r.status());
-  if (!*r) return ErrorReply(NotFoundError("no release published yet"));
-  return {200, "text/plain; charset=utf-8", (*r)->first};
+  std::shared_ptr<const std::string> bundle;
+  {
+    MutexLock lock(&snap_mu_);
+    bundle = release_bundle_;
+  }
+  if (bundle == nullptr) return ErrorReply(NotFoundError("no release published yet"));
+  return {200, "text/plain; charset=utf-8", *bundle};
 }
 
 Reply HubCore::PostRevocations(std::string_view token, std::string_view bundle) {
@@ -248,15 +264,20 @@ Reply HubCore::PostRevocations(std::string_view token, std::string_view bundle) 
   Status s = store_->AddRevocations(next->sequence, std::string(bundle),
                                     release::CanonicalRevocationJson(*next), NowSeconds());
   if (!s.ok()) return ErrorReply(s);
+  s = RefreshSnapshots();
+  if (!s.ok()) return ErrorReply(s);
   return JsonReply(201, {{"sequence", next->sequence}});
 }
 
 Reply HubCore::LatestRevocations() {
-  MutexLock lock(&mu_);
-  auto r = store_->LatestRevocations();
-  if (!r.ok()) return ErrorReply(r.status());
-  if (!*r) return ErrorReply(NotFoundError("no revocation list published yet"));
-  return {200, "text/plain; charset=utf-8", (*r)->first};
+  // Every node polls this; it never waits behind a witness write (fsync-bound).
+  std::shared_ptr<const std::string> bundle;
+  {
+    MutexLock lock(&snap_mu_);
+    bundle = revocations_bundle_;
+  }
+  if (bundle == nullptr) return ErrorReply(NotFoundError("no revocation list published yet"));
+  return {200, "text/plain; charset=utf-8", *bundle};
 }
 
 Reply HubCore::PostReport(std::string_view token, const std::string& id, std::string_view body) {

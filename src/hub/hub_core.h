@@ -7,8 +7,12 @@
 // per-agency token returned at registration posts that agency's reports and disclosure.
 // Releases and revocation lists must also carry the authority's signature.
 //
-// Thread-safety: every public method is safe to call from any thread; they serialise on
-// one mutex (SQLite state and the witness decision are one critical section).
+// Thread-safety: every public method is safe to call from any thread. They serialise on one
+// mutex (SQLite state and the witness decision are one critical section, so a split view is
+// decided atomically), except the two documents every node polls: LatestRevocations and
+// LatestRelease serve an immutable snapshot of the latest bundle,
+// replaced under the mutex after its commit, and never wait behind a witness write.
+// Lock order: mu_ before snap_mu_.
 #ifndef FACETRAIL_HUB_HUB_CORE_H_
 #define FACETRAIL_HUB_HUB_CORE_H_
 
@@ -46,9 +50,9 @@ class HubCore {
                      std::string_view body) EXCLUDES(mu_);
   Reply ListAgencies() EXCLUDES(mu_);
   Reply PostRelease(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
-  Reply LatestRelease() EXCLUDES(mu_);
+  Reply LatestRelease() EXCLUDES(snap_mu_);
   Reply PostRevocations(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
-  Reply LatestRevocations() EXCLUDES(mu_);
+  Reply LatestRevocations() EXCLUDES(snap_mu_);
   Reply PostReport(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);
   Reply PostDisclosure(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);
   // POST /hub/v1/witness/add-checkpoint (C2SP tlog-witness wire format).
@@ -67,6 +71,8 @@ class HubCore {
   Status RaiseAlert(const std::string& agency, const std::string& kind, const std::string& message,
                     const std::string& a, const std::string& b) REQUIRES(mu_);
   int64_t NowSeconds() const { return clock_->NowMicros() / 1000000; }
+  // Reloads the served snapshots from the writer's committed state.
+  Status RefreshSnapshots() REQUIRES(mu_) EXCLUDES(snap_mu_);
 
   HubOptions options_;
   const Clock* clock_ = nullptr;
@@ -76,6 +82,9 @@ class HubCore {
   Mutex mu_;
   std::unique_ptr<HubStore> store_ GUARDED_BY(mu_);
   std::unique_ptr<witness::Witness> witness_ GUARDED_BY(mu_);  // null until an agency registers
+  Mutex snap_mu_;  // held only to copy or swap a pointer
+  std::shared_ptr<const std::string> release_bundle_ GUARDED_BY(snap_mu_);      // null: none yet
+  std::shared_ptr<const std::string> revocations_bundle_ GUARDED_BY(snap_mu_);  // null: none yet
 };
 
 // JSON error body {"error":{"code":..., "message":...}} for a status.

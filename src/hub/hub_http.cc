@@ -3,9 +3,12 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <deque>
 #include <thread>
+#include <vector>
 
 #include "core/env.h"
+#include "core/thread_annotations.h"
 #include "hub/hub_core.h"
 
 #ifndef FACETRAIL_PORTAL_DIR_DEFAULT
@@ -28,6 +31,91 @@ void Send(httplib::Response& res, const Reply& r) {
   res.set_content(r.body, r.content_type.c_str());
 }
 
+// The connection queue behind httplib: a fixed pool of workers and a bounded queue of
+// accepted connections. httplib 0.11's own ThreadPool queues without limit, and its
+// enqueue cannot refuse (the socket would leak), so a full queue makes the listener thread
+// wait here instead: further clients wait in the kernel's accept backlog.
+class BoundedPool {
+ public:
+  BoundedPool(int workers, int max_queued) : max_queued_(static_cast<size_t>(max_queued)) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~BoundedPool() { Shutdown(); }
+  int size() const { return static_cast<int>(threads_.size()); }
+
+  void Enqueue(std::function<void()> fn) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    while (jobs_.size() >= max_queued_ && !shutdown_) not_full_.Wait();
+    jobs_.push_back(std::move(fn));
+    not_empty_.Signal();
+  }
+  // Runs what is queued, then joins the workers. Idempotent.
+  void Shutdown() EXCLUDES(mu_) {
+    {
+      MutexLock lock(&mu_);
+      if (shutdown_) return;
+      shutdown_ = true;
+    }
+    not_empty_.SignalAll();
+    not_full_.SignalAll();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void Work() EXCLUDES(mu_) {
+    while (true) {
+      std::function<void()> fn;
+      {
+        MutexLock lock(&mu_);
+        while (jobs_.empty() && !shutdown_) not_empty_.Wait();
+        if (jobs_.empty()) return;  // shut down and drained
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+        not_full_.Signal();
+      }
+      fn();
+    }
+  }
+
+  const size_t max_queued_;
+  Mutex mu_;
+  CondVar not_empty_{&mu_};
+  CondVar not_full_{&mu_};
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  bool shutdown_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // written only by the constructor
+};
+
+// httplib owns (and deletes) the TaskQueue it gets; the pool itself belongs to the server
+// so that it exists, with its workers started, before the listener runs.
+class PoolQueue final : public httplib::TaskQueue {
+ public:
+  explicit PoolQueue(BoundedPool* pool) : pool_(pool) {}
+  void enqueue(std::function<void()> fn) override { pool_->Enqueue(std::move(fn)); }
+  void shutdown() override { pool_->Shutdown(); }
+
+ private:
+  BoundedPool* pool_;
+};
+
+Status CheckRange(const char* name, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo || v > hi) {
+    return InvalidArgumentError(std::string("hub: ") + name + " must be " + std::to_string(lo) + ".." +
+                                std::to_string(hi) + ", not " + std::to_string(v));
+  }
+  return Status::Ok();
+}
+
+Status CheckLimits(const HubOptions& o) {
+  FT_RETURN_IF_ERROR(CheckRange("worker_threads", o.worker_threads, 1, 1024));
+  FT_RETURN_IF_ERROR(CheckRange("max_queued_connections", o.max_queued_connections, 1, 65536));
+  FT_RETURN_IF_ERROR(CheckRange("keep_alive_timeout_s", o.keep_alive_timeout_s, 1, 300));
+  FT_RETURN_IF_ERROR(CheckRange("keep_alive_max_count", o.keep_alive_max_count, 1, 100000));
+  FT_RETURN_IF_ERROR(CheckRange("read_timeout_s", o.read_timeout_s, 1, 300));
+  FT_RETURN_IF_ERROR(CheckRange("write_timeout_s", o.write_timeout_s, 1, 300));
+  return CheckRange("max_body_bytes", static_cast<int64_t>(o.max_body_bytes), 64 << 10, 64 << 20);
+}
+
 class HubServerImpl final : public HubServer {
  public:
   HubServerImpl(std::unique_ptr<HubCore> core, const HubOptions& options)
@@ -46,8 +134,13 @@ class HubServerImpl final : public HubServer {
       setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const void*>(&yes), sizeof(yes));
     });
     server_.set_payload_max_length(options_.max_body_bytes);
-    server_.set_read_timeout(5, 0);
-    server_.set_write_timeout(5, 0);
+    server_.set_read_timeout(options_.read_timeout_s, 0);
+    server_.set_write_timeout(options_.write_timeout_s, 0);
+    server_.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+    server_.set_keep_alive_max_count(static_cast<size_t>(options_.keep_alive_max_count));
+    pool_ = std::make_unique<BoundedPool>(options_.worker_threads, options_.max_queued_connections);
+    BoundedPool* pool = pool_.get();
+    server_.new_task_queue = [pool] { return new PoolQueue(pool); };
     Routes();
     if (options_.port == 0) {
       port_ = server_.bind_to_any_port(options_.host);
@@ -69,9 +162,11 @@ class HubServerImpl final : public HubServer {
   int port() const override { return port_; }
   const std::string& initial_admin_token() const override { return core_->initial_admin_token(); }
   std::string witness_vkey() const override { return core_->witness_vkey(); }
+  int worker_threads() const override { return pool_ != nullptr ? pool_->size() : 0; }
   void Stop() override {
     server_.stop();
     if (thread_.joinable()) thread_.join();
+    if (pool_ != nullptr) pool_->Shutdown();
   }
 
  private:
@@ -123,6 +218,7 @@ class HubServerImpl final : public HubServer {
 
   std::unique_ptr<HubCore> core_;
   HubOptions options_;
+  std::unique_ptr<BoundedPool> pool_;  // outlives server_'s use of it (Stop joins both)
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
@@ -131,6 +227,7 @@ class HubServerImpl final : public HubServer {
 }  // namespace
 
 StatusOr<std::unique_ptr<HubServer>> HubServer::Start(const HubOptions& options) {
+  FT_RETURN_IF_ERROR(CheckLimits(options));
   FT_ASSIGN_OR_RETURN(auto core, HubCore::Open(options));
   auto s = std::make_unique<HubServerImpl>(std::move(core), options);
   FT_RETURN_IF_ERROR(s->Bind());

@@ -3,6 +3,8 @@
 // LogStore, cosigned through witness_client), split-view detection with both notes kept as
 // evidence, and the portal JSON.
 #include <array>
+#include <latch>
+#include <thread>
 
 #include "facetrail/checkpoint.h"
 #include "facetrail/encoding.h"
@@ -286,6 +288,76 @@ TEST_F(HubServerTest, PortalShowsReleasesReportsAndStaleLogs) {
   HttpReply page = client_->Get("/");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("/hub/v1/portal"), std::string::npos);
+}
+
+// More concurrent keep-alive clients than workers: each holds its connection open (idle)
+// until every client has had its first answer, then asks again. With httplib's defaults (5 s
+// idle, unbounded queue) the waiting ones sat behind idle connections; here an idle
+// connection frees its worker after keep_alive_timeout_s, so all are answered, and the
+// clients reconnect transparently for their second request.
+TEST(HubHttpLimitsTest, MoreKeepAliveClientsThanWorkersAreAllAnswered) {
+  TempDir dir;
+  Key authority("authority.example");
+  HubOptions o;
+  o.data_dir = dir.path() + "/hub";
+  o.authority_vkey = authority.vkey;
+  o.worker_threads = 2;
+  o.max_queued_connections = 4;  // fewer than the clients: the listener must wait, not fail
+  o.keep_alive_timeout_s = 1;
+  auto hub = HubServer::Start(o);
+  ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+  EXPECT_EQ((*hub)->worker_threads(), 2);
+  release::RevocationList l;
+  l.sequence = 1;
+  l.issued_at = "2026-11-28T00:00:00Z";
+  std::string bundle = *release::SignRevocations(l, *authority.signer);
+  HubClient admin((*hub)->port());
+  ASSERT_EQ(admin.Post("/hub/v1/revocations", bundle, (*hub)->initial_admin_token(), "text/plain").status, 201);
+
+  constexpr int kClients = 8;
+  std::latch first_answered(kClients);
+  std::vector<std::array<int, 2>> status(kClients, {0, 0});
+  std::vector<std::array<std::string, 2>> body(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", (*hub)->port());
+      c.set_keep_alive(true);
+      c.set_connection_timeout(60, 0);  // generous: this is not a timing test
+      c.set_read_timeout(60, 0);
+      for (int round = 0; round < 2; ++round) {
+        auto r = c.Get("/hub/v1/revocations");
+        if (r) {
+          status[i][round] = r->status;
+          body[i][round] = r->body;
+        }
+        if (round == 0) first_answered.arrive_and_wait();
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    for (int round = 0; round < 2; ++round) {
+      EXPECT_EQ(status[i][round], 200) << "client " << i << " request " << round;
+      EXPECT_EQ(body[i][round], bundle) << "client " << i << " request " << round;
+    }
+  }
+  (*hub)->Stop();
+}
+
+TEST(HubHttpLimitsTest, RefusesLimitsOutOfRange) {
+  TempDir dir;
+  Key authority("authority.example");
+  HubOptions o;
+  o.data_dir = dir.path() + "/hub";
+  o.authority_vkey = authority.vkey;
+  o.worker_threads = 0;
+  auto hub = HubServer::Start(o);
+  ASSERT_FALSE(hub.ok());
+  EXPECT_EQ(hub.status().code(), StatusCode::kInvalidArgument);
+  o.worker_threads = 4;
+  o.keep_alive_timeout_s = 0;  // httplib would then drop a client that is 10 ms late
+  EXPECT_EQ(HubServer::Start(o).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
