@@ -15,6 +15,7 @@
 #include "facetrail/calibration.h"
 #include "facetrail/engine.h"
 #include "node/calibration_adapter.h"
+#include "node/federation.h"
 #include "node/http_api.h"
 #include "node/node_config.h"
 #include "node/node_service.h"
@@ -112,8 +113,11 @@ int RunServe(int argc, char** argv) {
   auto config = ResolveConfig(data, config_file, flags, set, /*save=*/true);
   if (!config.ok()) return Fail("serve", kExitUsage, config.status().ToString());
 
+  Status fed_config = node::ValidateFederationConfig(*config);
+  if (!fed_config.ok()) return Fail("serve", kExitUsage, fed_config.ToString());
   std::unique_ptr<Engine> engine;
   std::unique_ptr<node::TableCalibration> calibration;
+  std::string cal_path = config->calibration;
   if (!no_engine) {
     EngineOptions eo;
     eo.models_dir = config->models_dir;
@@ -121,7 +125,6 @@ int RunServe(int argc, char** argv) {
     auto e = Engine::Create(eo);
     if (!e.ok()) return Fail("serve", kExitUsage, "face engine: " + e.status().ToString());
     engine = std::move(*e);
-    std::string cal_path = config->calibration;
     if (cal_path.empty()) {
       cal_path = std::string(FACETRAIL_SOURCE_DIR) + "/calibration/" + engine->embedder().name + ".json";
     }
@@ -143,6 +146,14 @@ int RunServe(int argc, char** argv) {
   no.max_image_bytes = config->max_image_bytes;
   no.engine = engine.get();
   no.calibration = calibration.get();
+  // A federated node gates every query on the hub's release and revocations (docs/hub.md).
+  std::unique_ptr<node::Federation> federation;
+  if (!config->standalone) {
+    auto f = node::OpenFederation(*config, data, cal_path);
+    if (!f.ok()) return Fail("serve", kExitUsage, "federation: " + f.status().ToString());
+    federation = std::move(*f);
+    no.federation = federation.get();
+  }
   auto service = node::NodeService::Open(no);
   if (!service.ok()) return Fail("serve", kExitUsage, service.status().ToString());
   if (!policy_file.empty()) {
@@ -165,6 +176,13 @@ int RunServe(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   Status started = (*http)->Start();
   if (!started.ok()) return Fail("serve", kExitUsage, started.ToString());
+  if (federation) {
+    federation->Attach(service->get());
+    Status polled = federation->Poll();
+    std::printf("federation: hub %s, %s\n", config->hub_url.c_str(),
+                polled.ok() ? "release adopted" : ("queries refused until the hub is reached: " + polled.ToString()).c_str());
+    federation->Start();
+  }
   auto policy = (*service)->CurrentPolicy();
   std::printf("facetrail node listening on http://%s:%d\n", ho.host.c_str(), (*http)->port());
   std::printf("log key: %s\n", (*service)->LogVerifierKey().c_str());
@@ -176,6 +194,7 @@ int RunServe(int argc, char** argv) {
     nanosleep(&ts, nullptr);
   }
   (*http)->Stop();
+  if (federation) federation->Stop();
   // Every acknowledged entry is already durable; sign a last checkpoint so auditors see it.
   auto cp = (*service)->log()->Checkpoint();
   std::fprintf(stderr, "facetrail serve: stopped; audit log size %llu\n",

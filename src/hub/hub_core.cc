@@ -236,14 +236,22 @@ Reply HubCore::PostRelease(std::string_view token, std::string_view bundle) {
   return JsonReply(201, {{"release_id", r->release_id}});
 }
 
-Reply HubCore::LatestRelease() {
-  std::shared_ptr<const std::string> bundle;
-  {
-    MutexLock lock(&snap_mu_);
-    bundle = release_bundle_;
+Reply HubCore::LatestRelease(const std::string& policy_sha256) {
+  if (policy_sha256.empty()) {
+    std::shared_ptr<const std::string> bundle;
+    {
+      MutexLock lock(&snap_mu_);
+      bundle = release_bundle_;
+    }
+    if (bundle == nullptr) return ErrorReply(NotFoundError("no release published yet"));
+    return {200, "text/plain; charset=utf-8", *bundle};
   }
-  if (bundle == nullptr) return ErrorReply(NotFoundError("no release published yet"));
-  return {200, "text/plain; charset=utf-8", *bundle};
+  MutexLock lock(&mu_);
+  // Per-agency releases (each pins that agency's policy bundle): a rare query, from SQLite.
+  auto r = store_->LatestReleaseForPolicy(policy_sha256);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (!*r) return ErrorReply(NotFoundError("no release pins policy bundle " + policy_sha256));
+  return {200, "text/plain; charset=utf-8", (*r)->first};
 }
 
 Reply HubCore::PostRevocations(std::string_view token, std::string_view bundle) {

@@ -10,7 +10,7 @@
 // Thread-safety: every public method is safe to call from any thread. They serialise on one
 // mutex (SQLite state and the witness decision are one critical section, so a split view is
 // decided atomically), except the two documents every node polls: LatestRevocations and
-// LatestRelease serve an immutable snapshot of the latest bundle,
+// LatestRelease (without a policy filter) serve an immutable snapshot of the latest bundle,
 // replaced under the mutex after its commit, and never wait behind a witness write.
 // Lock order: mu_ before snap_mu_.
 #ifndef FACETRAIL_HUB_HUB_CORE_H_
@@ -50,7 +50,9 @@ class HubCore {
                      std::string_view body) EXCLUDES(mu_);
   Reply ListAgencies() EXCLUDES(mu_);
   Reply PostRelease(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
-  Reply LatestRelease() EXCLUDES(snap_mu_);
+  // policy_sha256 empty: the latest release; otherwise the latest pinning that policy
+  // bundle (404 when none does).
+  Reply LatestRelease(const std::string& policy_sha256 = "") EXCLUDES(mu_, snap_mu_);
   Reply PostRevocations(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
   Reply LatestRevocations() EXCLUDES(snap_mu_);
   Reply PostReport(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);

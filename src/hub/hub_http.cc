@@ -190,7 +190,9 @@ class HubServerImpl final : public HubServer {
       Send(s, c->PostDisclosure(BearerToken(q), q.matches[1], q.body));
     });
     server_.Post("/hub/v1/releases", [c](Req q, Res s) { Send(s, c->PostRelease(BearerToken(q), q.body)); });
-    server_.Get("/hub/v1/releases/latest", [c](Req, Res s) { Send(s, c->LatestRelease()); });
+    server_.Get("/hub/v1/releases/latest", [c](Req q, Res s) {
+      Send(s, c->LatestRelease(q.get_param_value("policy_sha256")));
+    });
     server_.Post("/hub/v1/revocations", [c](Req q, Res s) { Send(s, c->PostRevocations(BearerToken(q), q.body)); });
     server_.Get("/hub/v1/revocations", [c](Req, Res s) { Send(s, c->LatestRevocations()); });
     server_.Post("/hub/v1/witness/add-checkpoint", [c](Req q, Res s) { Send(s, c->AddCheckpoint(q.body)); });

@@ -158,6 +158,17 @@ StatusOr<std::optional<std::pair<std::string, std::string>>> HubStore::LatestRel
   return LatestPair("SELECT bundle, json FROM releases ORDER BY seq DESC LIMIT 1");
 }
 
+StatusOr<std::optional<std::pair<std::string, std::string>>> HubStore::LatestReleaseForPolicy(
+    const std::string& policy_sha256) {
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT bundle, json FROM releases WHERE "
+                                            "json_extract(json, '$.policy_bundle_sha256') = ? "
+                                            "ORDER BY seq DESC LIMIT 1"));
+  st.BindText(1, policy_sha256);
+  FT_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<std::pair<std::string, std::string>>();
+  return std::optional<std::pair<std::string, std::string>>(std::make_pair(st.Text(0), st.Text(1)));
+}
+
 StatusOr<std::vector<std::string>> HubStore::ReleaseJsons() {
   FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT json FROM releases ORDER BY seq"));
   std::vector<std::string> out;

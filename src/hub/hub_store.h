@@ -70,6 +70,10 @@ class HubStore {
   Status AddRelease(const std::string& id, const std::string& bundle, const std::string& json, int64_t now);
   // The latest (most recently accepted) release's bundle and JSON.
   StatusOr<std::optional<std::pair<std::string, std::string>>> LatestRelease();
+  // The latest release pinning the policy bundle with this SHA-256 (policies are per agency,
+  // so each agency's node asks for the release that pins its own policy).
+  StatusOr<std::optional<std::pair<std::string, std::string>>> LatestReleaseForPolicy(
+      const std::string& policy_sha256);
   StatusOr<std::vector<std::string>> ReleaseJsons();
 
   Status AddRevocations(uint64_t sequence, const std::string& bundle, const std::string& json, int64_t now);

@@ -51,6 +51,7 @@ inline constexpr std::string_view kUserAdd = "user.add";
 inline constexpr std::string_view kUserRevoke = "user.revoke";
 inline constexpr std::string_view kUserTrain = "user.train";
 inline constexpr std::string_view kNodeStart = "node.start";
+inline constexpr std::string_view kFederationRevocations = "federation.revocations";
 }  // namespace event
 
 // Serialises one entry: {"schema", "type", "time" (RFC 3339 UTC, microseconds), "node",

@@ -14,6 +14,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "facetrail/encoding.h"
+#include "node/report_json.h"
 
 namespace facetrail::node {
 namespace {
@@ -295,8 +296,10 @@ class HttpApiImpl final : public HttpApi {
 
     server_.Get("/healthz", Route("healthz", [this](const httplib::Request&, httplib::Response& res) {
       auto policy = service_->CurrentPolicy();
-      SendJson(res, 200, {{"status", "ok"}, {"policy_serial", policy ? policy->serial : 0},
-                          {"log_size", service_->Checkpoint().size}});
+      json health = {{"status", "ok"}, {"policy_serial", policy ? policy->serial : 0},
+                     {"log_size", service_->Checkpoint().size}};
+      if (auto fed = service_->Federation()) health["federation"] = json::parse(FederationStatusJson(*fed));
+      SendJson(res, 200, health);
     }));
     server_.Get("/metrics", Route("metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::ostringstream out;
@@ -453,19 +456,17 @@ class HttpApiImpl final : public HttpApi {
     server_.Get("/v1/report", Route("report", [this](const httplib::Request& req, httplib::Response& res) {
       auto r = service_->Report(MetaOf(req));
       if (!r.ok()) return SendError(res, r.status());
-      json policy = nullptr;
-      if (r->policy) policy = json::parse(policy::CanonicalPolicyJson(*r->policy));
-      SendJson(res, 200, {{"node", r->node_id}, {"agency", r->agency},
-                          {"model", {{"id", r->model_id}, {"sha256", r->model_sha256}}},
-                          {"detector", r->detector_id}, {"policy", policy},
-                          {"threshold", {{"score", r->threshold},
-                                         {"target_fmr", r->policy ? r->policy->target_fmr : 0.0}}},
-                          {"retention", r->policy ? json{{"probe_images_days", r->policy->probe_retention_days},
-                                                         {"audit_days", r->policy->audit_retention_days}}
-                                                  : json(nullptr)},
-                          {"gallery", {{"identities", r->gallery_identities}, {"version", r->gallery_version}}},
-                          {"log", {{"size", r->log_size}, {"checkpoint", CheckpointJson(r->checkpoint)}}},
-                          {"usage", r->counts}, {"leads", r->leads_by_state}});
+      r->federation = service_->Federation();
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(UsageReportJson(*r), "application/json");
+    }));
+    // The hub pushes a signed revocation list (docs/hub.md); its signature is the authority.
+    server_.Post("/v1/federation/revocations",
+                 Route("federation_revocations", [this](const httplib::Request& req, httplib::Response& res) {
+      Status s = service_->PushRevocations(MetaOf(req), req.body);
+      if (!s.ok()) return SendError(res, s);
+      SendJson(res, 200, {{"applied", true}, {"revocation_sequence",
+                                               service_->Federation()->revocation_sequence}});
     }));
     server_.Get("/v1/policy", Route("policy_get", [this](const httplib::Request&, httplib::Response& res) {
       auto p = service_->CurrentPolicy();

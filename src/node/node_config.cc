@@ -35,6 +35,16 @@ StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, NodeConfig c) {
     else if (k == "engine_threads") s = num(&c.engine_threads, 1, 64);
     else if (k == "checkpoint_interval_seconds") s = num(&c.checkpoint_interval_seconds, 1, 3600);
     else if (k == "max_image_bytes") s = num(&c.max_image_bytes, 1024, int64_t{64} << 20);
+    else if (k == "standalone") s = v.is_boolean() ? (c.standalone = v.get<bool>(), Status::Ok())
+                                                   : InvalidArgumentError("node config: standalone must be true or false");
+    else if (k == "hub_url") s = str(&c.hub_url);
+    else if (k == "agency_token_file") s = str(&c.agency_token_file);
+    else if (k == "release_authority_key") s = str(&c.release_authority_key);
+    else if (k == "hub_witness_key") s = str(&c.hub_witness_key);
+    else if (k == "disclosure") s = str(&c.disclosure);
+    else if (k == "poll_interval_seconds") s = num(&c.poll_interval_seconds, 1, 86400);
+    else if (k == "grace_period_seconds") s = num(&c.grace_period_seconds, 0, 30 * 86400);
+    else if (k == "report_interval_seconds") s = num(&c.report_interval_seconds, 1, 86400);
     else s = InvalidArgumentError("node config: unknown key '" + k + "'");
     FT_RETURN_IF_ERROR(s);
   }
@@ -52,8 +62,32 @@ std::string NodeConfigJson(const NodeConfig& c) {
                       {"threads", c.threads},
                       {"engine_threads", c.engine_threads},
                       {"checkpoint_interval_seconds", c.checkpoint_interval_seconds},
-                      {"max_image_bytes", c.max_image_bytes}};
+                      {"max_image_bytes", c.max_image_bytes},
+                      {"standalone", c.standalone},
+                      {"hub_url", c.hub_url},
+                      {"agency_token_file", c.agency_token_file},
+                      {"release_authority_key", c.release_authority_key},
+                      {"hub_witness_key", c.hub_witness_key},
+                      {"disclosure", c.disclosure},
+                      {"poll_interval_seconds", c.poll_interval_seconds},
+                      {"grace_period_seconds", c.grace_period_seconds},
+                      {"report_interval_seconds", c.report_interval_seconds}};
   return j.dump(2) + "\n";
+}
+
+Status ValidateFederationConfig(const NodeConfig& c) {
+  if (c.standalone) return Status::Ok();
+  const std::pair<const char*, const std::string*> required[] = {
+      {"hub_url", &c.hub_url}, {"agency_token_file", &c.agency_token_file}, {"disclosure", &c.disclosure}};
+  for (const auto& [key, value] : required) {
+    if (value->empty()) {
+      return InvalidArgumentError(std::string("node config: a federated node (standalone: false) needs ") + key);
+    }
+  }
+  if (c.release_authority_key.empty() && c.authority_key.empty()) {
+    return InvalidArgumentError("node config: a federated node needs release_authority_key or authority_key");
+  }
+  return Status::Ok();
 }
 
 Status SplitListen(std::string_view listen, std::string* host, int* port) {

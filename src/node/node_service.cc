@@ -192,6 +192,11 @@ StatusOr<policy::Policy> NodeServiceImpl::GateQuery(const Principal& p,
                                                     const nlohmann::json& details) {
   std::optional<policy::Policy> current = CurrentPolicy();
   const AuditActor actor = ActorOf(p);
+  // A federated node answers nothing the oversight authority has withdrawn (docs/hub.md).
+  if (options_.federation != nullptr) {
+    Status fed = options_.federation->CheckQuery();
+    if (!fed.ok()) return Deny(type, actor, fed, details);
+  }
   if (!current) {
     return Deny(type, actor, FailedPreconditionError("no valid use policy is installed"), details);
   }

@@ -46,6 +46,34 @@ class ScoreCalibration {
   virtual StatusOr<float> ThresholdForFmr(double target_fmr) const = 0;
 };
 
+// A federated node's link to the oversight hub, as /healthz and /v1/report show it
+// (federation.h, docs/hub.md).
+struct FederationStatus {
+  std::string hub_url;
+  std::string release_id;              // "" until a release is adopted
+  uint64_t revocation_sequence = 0;    // 0: no revocation list held
+  int64_t last_poll_micros = 0;        // last successful poll of the hub (0: never)
+  int64_t grace_period_seconds = 0;
+  uint64_t witnessed_size = 0;         // largest checkpoint the hub cosigned
+  std::string fail_closed_reason;      // "" while face queries may run
+  std::string last_error;              // the latest failed poll, report or witness round
+};
+
+// Decides, before every face query, whether a federated node may answer at all: a release
+// is adopted and verified, nothing it runs is revoked, its agency is not suspended, and the
+// hub was reached within the grace period. Implemented by node::Federation.
+// Thread-safety: implementations are safe to call from any thread.
+class FederationGate {
+ public:
+  virtual ~FederationGate() = default;
+  // OK, or kPermissionDenied (revoked release/model, suspended agency) or kUnavailable (no
+  // release adopted, hub unreachable beyond the grace period) with a message saying why.
+  virtual Status CheckQuery() = 0;
+  virtual FederationStatus Describe() const = 0;
+  // A pushed signed revocation list: verified and applied like a polled one.
+  virtual Status PushRevocations(std::string_view bundle) = 0;
+};
+
 struct NodeOptions {
   std::string data_dir;
   std::string node_id = "node-1";
@@ -58,6 +86,7 @@ struct NodeOptions {
   Engine* engine = nullptr;                      // not owned; null: no face queries
   const ScoreCalibration* calibration = nullptr;  // not owned; required with an engine
   const Clock* clock = nullptr;                  // default Clock::Real()
+  FederationGate* federation = nullptr;          // not owned; null: a standalone node
 };
 
 // Who is asking, as the HTTP layer saw it.
@@ -162,6 +191,7 @@ struct UsageReport {
   // counts["verify"]["robbery"]["match"] etc. from the audit log: mode -> purpose -> outcome
   std::map<std::string, std::map<std::string, std::map<std::string, int64_t>>> counts;
   std::map<std::string, int64_t> leads_by_state;
+  std::optional<FederationStatus> federation;  // absent on a standalone node
 };
 
 class NodeService {
@@ -207,6 +237,11 @@ class NodeService {
   virtual Status RevokeUser(std::string_view id) = 0;
   virtual Status AttestTraining(std::string_view id, std::string_view training_id, int valid_days) = 0;
   virtual StatusOr<std::vector<UserInfo>> ListUsers() = 0;
+
+  // A signed revocation list pushed by the hub (public: the authority's signature is what
+  // counts). Audited; kFailedPrecondition on a standalone node or for an older list.
+  virtual Status PushRevocations(const RequestMeta& meta, std::string_view bundle) = 0;
+  virtual std::optional<FederationStatus> Federation() const = 0;
 
   virtual std::optional<policy::Policy> CurrentPolicy() const = 0;
   virtual std::string LogVerifierKey() const = 0;

@@ -58,6 +58,8 @@ class NodeServiceImpl final : public NodeService {
   Status RevokeUser(std::string_view id) override;
   Status AttestTraining(std::string_view id, std::string_view training_id, int valid_days) override;
   StatusOr<std::vector<UserInfo>> ListUsers() override { return users_->ListUsers(); }
+  Status PushRevocations(const RequestMeta& meta, std::string_view bundle) override;
+  std::optional<FederationStatus> Federation() const override;
   std::optional<policy::Policy> CurrentPolicy() const override;
   std::string LogVerifierKey() const override;
   LogStore* log() override { return log_.get(); }

@@ -165,6 +165,8 @@ class NodeHarness {
     bool install_policy = true;
     policy::Policy policy = TestPolicy();
     size_t max_body_bytes = 12 << 20;
+    std::string agency = "demo-pd";        // also the policy's agency
+    FederationGate* federation = nullptr;  // not owned; null: standalone
   };
 
   explicit NodeHarness(const Options& o) : clock_(1'790'000'000'000'000) {
@@ -180,6 +182,8 @@ class NodeHarness {
     authority_ = std::move(*signer);
 
     options_.data_dir = dir_.string();
+    options_.agency = o.agency;
+    options_.federation = o.federation;
     options_.authority_vkey = key->verifier_key;
     options_.engine = o.engine;
     options_.calibration = o.calibration;
@@ -190,7 +194,9 @@ class NodeHarness {
     Open();
     if (service_ == nullptr) return;
     if (o.install_policy) {
-      auto r = service_->InstallPolicyAsOperator(SignBundle(o.policy, *authority_));
+      policy::Policy policy = o.policy;
+      policy.agency = o.agency;
+      auto r = service_->InstallPolicyAsOperator(SignBundle(policy, *authority_));
       EXPECT_TRUE(r.ok()) << r.status().ToString();
     }
     for (auto [id, role] : std::vector<std::pair<std::string, Role>>{

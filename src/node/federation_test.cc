@@ -1,0 +1,216 @@
+// A federated node against a real hub over loopback, with the real engine and real
+// signatures: it adopts a release and answers; refuses a release with a bad signature, a
+// model file whose SHA-256 differs, a missing disclosure, and a revocation list older than
+// the one it holds (also after a restart); refuses queries with 403 once its model is
+// revoked (polled, within one poll interval of a ManualClock) or its agency suspended
+// (pushed); fails closed when the hub is out for longer than the grace period and reopens
+// when it is back. Skips with a message when the models or FACETRAIL_DATA are absent.
+#include <gtest/gtest.h>
+
+#include "node/federation_testutil.h"
+
+namespace facetrail::node {
+namespace {
+
+using namespace testing;  // NOLINT
+
+class FederationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    assets_ = new FederationAssets();
+    assets_dir_ = new hub::testing::TempDir();
+    assets_->Load(assets_dir_->path());
+  }
+  static void TearDownTestSuite() {
+    delete assets_;
+    delete assets_dir_;
+  }
+  void SetUp() override {
+    if (!assets_->skip.empty()) GTEST_SKIP() << assets_->skip;
+    hub_ = std::make_unique<TestHub>(dir_.path() + "/hub", &clock_);
+  }
+  void TearDown() override {
+    node_.reset();
+    if (hub_) hub_->Stop();
+  }
+  FedNode& Node(int64_t poll_s = 10, int64_t grace_s = 0) {
+    node_ = std::make_unique<FedNode>(*assets_, *hub_, "pd-a", poll_s, grace_s, &clock_);
+    return *node_;
+  }
+  const std::string& ModelSha() const { return assets_->engine->embedder().sha256; }
+
+  static FederationAssets* assets_;
+  static hub::testing::TempDir* assets_dir_;
+  hub::testing::TempDir dir_;
+  ManualClock clock_{1'790'000'000'000'000};
+  std::unique_ptr<TestHub> hub_;
+  std::unique_ptr<FedNode> node_;
+};
+
+FederationAssets* FederationTest::assets_ = nullptr;
+hub::testing::TempDir* FederationTest::assets_dir_ = nullptr;
+
+TEST_F(FederationTest, AdoptsReleaseThenAnswersAndReports) {
+  FedNode& n = Node();
+  const LfwIdentity& person = assets_->people[0];
+  std::string probe = n.Enrol(person);
+  // No release yet: the node answers no query, says why, and audits the refusal.
+  auto [s0, b0] = n.Verify(probe, person.name);
+  EXPECT_EQ(s0, 503) << b0.dump();
+  EXPECT_NE(b0["error"]["message"].get<std::string>().find("adopted no release"), std::string::npos) << b0.dump();
+  json denied = n.node->Entry(AuditIndexIn(b0["error"]["message"]));
+  EXPECT_EQ(denied["type"], "query.verify");
+  EXPECT_EQ(denied["outcome"], "denied");
+
+  hub_->Publish("rel-1", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok()) << n.fed->Poll().ToString();
+  auto [s1, b1] = n.Verify(probe, person.name);
+  EXPECT_EQ(s1, 200) << b1.dump();
+  EXPECT_EQ(b1["result"], "match") << b1.dump();
+
+  json h = n.Health();
+  EXPECT_EQ(h["federation"]["release"], "rel-1") << h.dump();
+  EXPECT_EQ(h["federation"]["queries"], "open");
+  EXPECT_EQ(h["federation"]["hub"], hub_->url());
+  // The report goes to the hub with the disclosure; the checkpoint is witnessed.
+  ASSERT_TRUE(n.fed->PostDisclosure().ok());
+  ASSERT_TRUE(n.fed->PostReport().ok()) << n.fed->PostReport().ToString();
+  ASSERT_TRUE(n.node->service()->log()->Checkpoint().ok());
+  ASSERT_TRUE(n.fed->Witness().ok()) << n.fed->Witness().ToString();
+  EXPECT_EQ(n.fed->Describe().witnessed_size, n.node->LogSize());
+  EXPECT_TRUE(fs::exists(n.node->dir() / "federation" / "witnessed.note"));
+  json portal = hub_->Portal();
+  ASSERT_EQ(portal["agencies"].size(), 1u) << portal.dump();
+  json a = portal["agencies"][0];
+  EXPECT_EQ(a["release"]["release_id"], "rel-1") << a.dump();
+  EXPECT_EQ(a["disclosure_published"], true);
+  EXPECT_EQ(a["policy_published"], true);
+  EXPECT_EQ(a["checkpoint"]["size"], n.node->LogSize());
+  // The refused query and the match, as the node's audit log counts them.
+  EXPECT_EQ(a["reports"].back()["by_purpose"]["robbery"], 2) << a["reports"].dump();
+  EXPECT_EQ(a["reports"].back()["by_outcome"]["denied"], 1) << a["reports"].dump();
+  EXPECT_EQ(a["reports"].back()["by_outcome"]["match"], 1) << a["reports"].dump();
+}
+
+TEST_F(FederationTest, RefusesBadReleasesAndOlderRevocationLists) {
+  FedNode& n = Node();
+  auto good = release::ReleaseFromFiles("rel-1", "2026-11-28T00:00:00Z", ModelsDir().string(),
+                                        assets_->disclosure_path, assets_->calibration_path,
+                                        (n.node->dir() / "policy.bundle").string());
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  // Signed by a key that is not the authority's.
+  hub::testing::Key forger("authority.hub.test");
+  Status bad_sig = n.fed->AdoptRelease(*release::SignRelease(*good, *forger.signer));
+  EXPECT_EQ(bad_sig.code(), StatusCode::kUnauthenticated) << bad_sig.ToString();
+  // Pins other bytes for the embedder than the file on disk.
+  release::Release other = *good;
+  other.release_id = "rel-other-model";
+  other.models.back().sha256 = Sha256Hex("another build of " + other.models.back().file);
+  Status bad_model = n.fed->AdoptRelease(*release::SignRelease(other, *hub_->authority.signer));
+  EXPECT_EQ(bad_model.code(), StatusCode::kDataLoss) << bad_model.ToString();
+  EXPECT_NE(bad_model.message().find(other.models.back().file), std::string::npos);
+  EXPECT_EQ(n.fed->Describe().release_id, "");
+  EXPECT_EQ(n.Verify("x", "y").first, 503);
+
+  // The disclosure is missing on the node: no release can be adopted.
+  n.options.disclosure_path = (n.node->dir() / "no-disclosure.json").string();
+  n.Reopen();
+  Status no_disclosure = n.fed->AdoptRelease(*release::SignRelease(*good, *hub_->authority.signer));
+  EXPECT_EQ(no_disclosure.code(), StatusCode::kFailedPrecondition) << no_disclosure.ToString();
+  EXPECT_NE(no_disclosure.message().find("disclosure"), std::string::npos);
+  n.options.disclosure_path = assets_->disclosure_path;
+  n.Reopen();
+  ASSERT_TRUE(n.fed->AdoptRelease(*release::SignRelease(*good, *hub_->authority.signer)).ok());
+
+  // Revocation lists only move forward, across restarts too.
+  ASSERT_TRUE(n.fed->ApplyRevocationBundle(hub_->SignRevocations(2, {})).ok());
+  Status older = n.fed->ApplyRevocationBundle(hub_->SignRevocations(1, {}));
+  EXPECT_EQ(older.code(), StatusCode::kFailedPrecondition) << older.ToString();
+  n.Reopen();
+  EXPECT_EQ(n.fed->Describe().revocation_sequence, 2u);
+  EXPECT_EQ(n.fed->Describe().release_id, "rel-1");  // the adopted release survives too
+  EXPECT_FALSE(n.fed->ApplyRevocationBundle(hub_->SignRevocations(1, {})).ok());
+  // Same sequence, other content: evidence of a misbehaving authority, not an update.
+  EXPECT_FALSE(n.fed->ApplyRevocationBundle(hub_->SignRevocations(2, {ModelSha()})).ok());
+  // A hub that serves the older list makes the poll fail (and so, in time, the node close).
+  ASSERT_EQ(hub_->client->Post("/hub/v1/revocations", hub_->SignRevocations(1, {}), hub_->admin, "text/plain").status, 201);
+  Status polled = n.fed->Poll();
+  EXPECT_FALSE(polled.ok());
+  EXPECT_NE(polled.message().find("older"), std::string::npos) << polled.ToString();
+
+  // A stored list edited on disk is refused at start, never silently dropped.
+  std::ofstream(n.options.state_dir + "/revocations.bundle", std::ios::app) << "tampered\n";
+  EXPECT_FALSE(Federation::Open(n.options).ok());
+}
+
+TEST_F(FederationTest, RevokedModelOrSuspendedAgencyRefusesQueriesWith403) {
+  FedNode& n = Node(/*poll_s=*/5);
+  const LfwIdentity& person = assets_->people[0];
+  std::string probe = n.Enrol(person);
+  hub_->Publish("rel-1", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok());
+  n.fed->Start();
+  EXPECT_EQ(n.Verify(probe, person.name).first, 200);
+
+  // The authority revokes the embedder; within one poll interval the node refuses.
+  ASSERT_EQ(hub_->client->Post("/hub/v1/revocations", hub_->SignRevocations(1, {ModelSha()}),
+                               hub_->admin, "text/plain").status, 201);
+  clock_.AdvanceMicros(5'000'000);
+  ASSERT_TRUE(WaitFor([&] { return n.fed->Describe().revocation_sequence == 1; }, 10));
+  auto [s, b] = n.Verify(probe, person.name);
+  EXPECT_EQ(s, 403) << b.dump();
+  const std::string msg = b["error"]["message"];
+  EXPECT_NE(msg.find(ModelSha()), std::string::npos) << msg;
+  json entry = n.node->Entry(AuditIndexIn(msg));
+  EXPECT_EQ(entry["outcome"], "denied");
+  EXPECT_EQ(entry["reason"].get<std::string>().rfind("model", 0) != std::string::npos ||
+                entry["reason"].get<std::string>().find(ModelSha()) != std::string::npos,
+            true) << entry.dump();
+  EXPECT_EQ(n.Health()["federation"]["queries"], "closed");
+
+  // A pushed list (signed) suspending the agency; an older push is refused and audited.
+  httplib::Client c = n.node->Client();
+  auto pushed = c.Post("/v1/federation/revocations", hub_->SignRevocations(2, {}, {}, {"pd-a"}), "text/plain");
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->status, 200) << pushed->body;
+  auto [s2, b2] = n.Verify(probe, person.name);
+  EXPECT_EQ(s2, 403);
+  EXPECT_NE(b2["error"]["message"].get<std::string>().find("pd-a"), std::string::npos) << b2.dump();
+  auto stale = c.Post("/v1/federation/revocations", hub_->SignRevocations(1, {ModelSha()}), "text/plain");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 409) << stale->body;
+  EXPECT_EQ(n.node->LastEntry()["type"], "federation.revocations");
+  EXPECT_EQ(n.node->LastEntry()["outcome"], "denied");
+  auto forged = c.Post("/v1/federation/revocations", "not a signed note", "text/plain");
+  ASSERT_TRUE(forged);
+  EXPECT_GE(forged->status, 400);
+  EXPECT_EQ(n.fed->Describe().revocation_sequence, 2u);
+}
+
+TEST_F(FederationTest, HubOutageBeyondGracePeriodFailsClosedAndRecoveryReopens) {
+  FedNode& n = Node(/*poll_s=*/10, /*grace_s=*/20);
+  const LfwIdentity& person = assets_->people[1];
+  std::string probe = n.Enrol(person);
+  hub_->Publish("rel-1", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok());
+  EXPECT_EQ(n.Verify(probe, person.name).first, 200);
+
+  const int port = hub_->server->port();
+  hub_->Stop();
+  clock_.AdvanceMicros(25'000'000);  // within poll interval + grace
+  EXPECT_FALSE(n.fed->Poll().ok());
+  EXPECT_EQ(n.Verify(probe, person.name).first, 200);
+  clock_.AdvanceMicros(6'000'000);  // 31 s since the last successful poll > 10 + 20
+  auto [s, b] = n.Verify(probe, person.name);
+  EXPECT_EQ(s, 503) << b.dump();
+  EXPECT_NE(b["error"]["message"].get<std::string>().find("fail closed"), std::string::npos) << b.dump();
+  EXPECT_EQ(n.Health()["federation"]["queries"], "closed");
+
+  hub_->Start(port);  // same data, same address
+  ASSERT_TRUE(n.fed->Poll().ok()) << n.fed->Poll().ToString();
+  EXPECT_EQ(n.Verify(probe, person.name).first, 200);
+  EXPECT_EQ(n.Health()["federation"]["queries"], "open");
+}
+
+}  // namespace
+}  // namespace facetrail::node
