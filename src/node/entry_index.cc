@@ -113,6 +113,20 @@ StatusOr<IndexedEntry> ParseIndexedEntry(uint64_t index, std::string_view entry)
   return e;
 }
 
+IndexedEntry IndexedEntryOf(uint64_t index, std::string_view type, std::string_view outcome,
+                            const nlohmann::json& details) {
+  IndexedEntry e;
+  e.index = index;
+  e.type = std::string(type);
+  e.outcome = std::string(outcome);
+  if (details.is_object()) {
+    e.case_number = StringAt(details, "case_number");
+    e.purpose = StringAt(details, "purpose");
+    e.result = StringAt(details, "result");
+  }
+  return e;
+}
+
 StatusOr<std::unique_ptr<EntryIndex>> EntryIndex::Open(const std::string& path) {
   FT_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, /*create=*/true, /*busy_timeout_ms=*/5000));
   // Derived state: rebuilt from the log after a crash, so NORMAL durability is enough.

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "facetrail/status.h"
 
 namespace facetrail::node {
@@ -31,6 +33,12 @@ struct IndexedEntry {
 // Extracts the indexed fields from a canonical audit entry (JSON). kInvalidArgument if
 // the entry is not a facetrail audit entry.
 StatusOr<IndexedEntry> ParseIndexedEntry(uint64_t index, std::string_view entry);
+
+// The same fields from the parts the entry was serialised from (SerializeAuditEntry's
+// type, outcome and details), so the node indexes a fresh entry without re-parsing it.
+// Equal to ParseIndexedEntry of that entry (entry_index_test.cc).
+IndexedEntry IndexedEntryOf(uint64_t index, std::string_view type, std::string_view outcome,
+                            const nlohmann::json& details);
 
 class EntryIndex {
  public:

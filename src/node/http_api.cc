@@ -15,11 +15,20 @@
 
 #include "facetrail/encoding.h"
 #include "node/report_json.h"
+#include "node/request_trace.h"
 
 namespace facetrail::node {
 namespace {
 
 using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// httplib serves each request start to finish on one worker thread. The pre-routing hook
+// stamps when the headers were parsed (before httplib reads the body); Route() points
+// t_trace at the request's trace for the handler's duration, so MetaOf and ReadForm can
+// add their stages without threading the trace through every handler.
+thread_local SteadyClock::time_point t_headers_parsed;
+thread_local RequestTrace* t_trace = nullptr;
 
 int HttpStatusFor(const Status& s) {
   if (IsImageError(s)) return 422;
@@ -101,7 +110,7 @@ std::string BearerToken(const httplib::Request& req) {
 }
 
 RequestMeta MetaOf(const httplib::Request& req) {
-  return RequestMeta{BearerToken(req), req.remote_addr};
+  return RequestMeta{BearerToken(req), req.remote_addr, t_trace};
 }
 
 // The media type without parameters, lower-cased.
@@ -142,7 +151,11 @@ class HttpApiImpl final : public HttpApi {
         latency_(prometheus::BuildHistogram()
                      .Name("facetrail_http_request_seconds")
                      .Help("HTTP request latency by route")
-                     .Register(*registry_)) {}
+                     .Register(*registry_)),
+        stages_(prometheus::BuildHistogram()
+                    .Name("facetrail_request_stage_seconds")
+                    .Help("Server-side time per request stage (request_trace.h)")
+                    .Register(*registry_)) {}
 
   ~HttpApiImpl() override { Stop(); }
 
@@ -178,21 +191,52 @@ class HttpApiImpl final : public HttpApi {
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-  // Wraps a handler with metrics and a last-resort exception guard.
+  // Wraps a handler with metrics (total and per stage) and a last-resort exception guard.
   Handler Route(const std::string& name, Handler h) {
     return [this, name, h](const httplib::Request& req, httplib::Response& res) {
-      auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = SteadyClock::now();
+      RequestTrace trace;
+      if (t_headers_parsed != SteadyClock::time_point{} && t_headers_parsed <= t0) {
+        trace.Add(Stage::kBodyRead, t0 - t_headers_parsed);
+      }
+      t_headers_parsed = SteadyClock::time_point{};
+      t_trace = &trace;
       try {
         h(req, res);
       } catch (const std::exception& e) {
         SendError(res, InternalError(std::string("unexpected: ") + e.what()));
       }
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      t_trace = nullptr;
+      const auto t1 = SteadyClock::now();
+      double secs = std::chrono::duration<double>(t1 - t0).count();
       requests_.Add({{"route", name}, {"status", std::to_string(res.status)}}).Increment();
       latency_.Add({{"route", name}}, prometheus::Histogram::BucketBoundaries{
                                           0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
           .Observe(secs);
+      ObserveStages(name, trace, (t1 - t0) + trace.Get(Stage::kBodyRead));
     };
+  }
+
+  // facetrail_request_stage_seconds{route,stage}: each stage the request went through, plus
+  // "server_total" (body read + handler) and "other" (server_total minus the named stages:
+  // routing, the Sha256 of the probe, building details, locks).
+  void ObserveStages(const std::string& route, const RequestTrace& trace,
+                     SteadyClock::duration total) {
+    const prometheus::Histogram::BucketBoundaries buckets{
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+    auto observe = [&](std::string_view stage, SteadyClock::duration d) {
+      stages_.Add({{"route", route}, {"stage", std::string(stage)}}, buckets)
+          .Observe(std::chrono::duration<double>(d).count());
+    };
+    SteadyClock::duration named{};
+    for (size_t i = 0; i < kStageNames.size(); ++i) {
+      const Stage s = static_cast<Stage>(i);
+      if (!trace.Touched(s)) continue;
+      observe(kStageNames[i], trace.Get(s));
+      named += trace.Get(s);
+    }
+    observe("server_total", total);
+    observe("other", total > named ? total - named : SteadyClock::duration{});
   }
 
   // Parses a POST body into a Form; 415 for other media types.
@@ -200,13 +244,21 @@ class HttpApiImpl final : public HttpApi {
                 const char* image_field) {
     std::string mt = MediaType(req);
     if (mt == "application/json") {
-      Status depth = CheckJsonBody(req.body, options_.max_json_depth);
+      StageTimer parse_timer(t_trace, Stage::kParse);
+      // Nesting first (bounds the parser's recursion), then one parse, which also rejects
+      // invalid JSON: CheckJsonBody's json::accept would be a second full pass.
+      Status depth = CheckJsonNesting(req.body, options_.max_json_depth);
       if (!depth.ok()) {
         SendError(res, depth);
         return false;
       }
       json j = json::parse(req.body, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) {
+      parse_timer.Stop();
+      if (j.is_discarded()) {
+        SendError(res, InvalidArgumentError("body is not valid JSON"));
+        return false;
+      }
+      if (!j.is_object()) {
         SendError(res, InvalidArgumentError("body is not a JSON object"));
         return false;
       }
@@ -223,7 +275,8 @@ class HttpApiImpl final : public HttpApi {
             SendError(res, InvalidArgumentError(std::string(image_field) + " must be base64 text"));
             return false;
           }
-          auto bytes = Base64Decode(x->get<std::string>());
+          StageTimer b64_timer(t_trace, Stage::kBase64);
+          auto bytes = Base64Decode(x->get_ref<const std::string&>());
           if (!bytes.ok()) {
             SendError(res, InvalidArgumentError(std::string(image_field) + ": " + bytes.status().message()));
             return false;
@@ -236,6 +289,7 @@ class HttpApiImpl final : public HttpApi {
       return true;
     }
     if (mt == "multipart/form-data") {
+      StageTimer parse_timer(t_trace, Stage::kParse);
       for (const auto& [name, file] : req.files) {
         if (name == image_field) {
           form->images.push_back(file.content);
@@ -274,11 +328,19 @@ class HttpApiImpl final : public HttpApi {
   }
 
   void Configure() {
+    // TCP_NODELAY (inherited by the accepted sockets on Linux): httplib writes a response's
+    // headers and body with separate send()s, and Nagle then holds the body until the
+    // client ACKs the headers, which a delayed ACK puts off by up to 40 ms per reply.
+    server_.set_tcp_nodelay(true);
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(options_.read_timeout_seconds, 0);
     server_.set_write_timeout(options_.write_timeout_seconds, 0);
     server_.set_keep_alive_max_count(static_cast<size_t>(options_.keep_alive_max_requests));
     server_.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
+    server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      t_headers_parsed = SteadyClock::now();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -316,6 +378,7 @@ class HttpApiImpl final : public HttpApi {
       v.identity_id = *id;
       auto r = service_->Verify(MetaOf(req), v);
       if (!r.ok()) return SendError(res, r.status());
+      StageTimer respond(t_trace, Stage::kRespond);
       SendJson(res, 200, {{"result", r->result}, {"score", r->score}, {"threshold", r->threshold},
                           {"target_fmr", r->target_fmr}, {"estimated_fmr", r->estimated_fmr},
                           {"quality", QualityJson(r->quality)}, {"quality_flagged", r->quality_flagged},
@@ -330,6 +393,7 @@ class HttpApiImpl final : public HttpApi {
       if (!ReadProbe(req, res, &q, &form)) return;
       auto r = service_->Search(MetaOf(req), q);
       if (!r.ok()) return SendError(res, r.status());
+      StageTimer respond(t_trace, Stage::kRespond);
       json cands = json::array();
       for (const SearchLead& l : r->candidates) {
         cands.push_back({{"lead_id", l.lead_id}, {"identity", l.identity_id}, {"rank", l.rank},
@@ -493,11 +557,12 @@ class HttpApiImpl final : public HttpApi {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Histogram>& stages_;
 };
 
 }  // namespace
 
-Status CheckJsonBody(std::string_view body, int max_depth) {
+Status CheckJsonNesting(std::string_view body, int max_depth) {
   int depth = 0;
   bool in_string = false, escaped = false;
   for (char c : body) {
@@ -517,6 +582,11 @@ Status CheckJsonBody(std::string_view body, int max_depth) {
     }
     if (c == '}' || c == ']') --depth;
   }
+  return Status::Ok();
+}
+
+Status CheckJsonBody(std::string_view body, int max_depth) {
+  FT_RETURN_IF_ERROR(CheckJsonNesting(body, max_depth));
   if (!json::accept(body)) return InvalidArgumentError("body is not valid JSON");
   return Status::Ok();
 }

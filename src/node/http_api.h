@@ -52,6 +52,9 @@ class HttpApi {
 // Parses a JSON request body with a nesting bound; exposed for the fuzzer.
 // Returns kInvalidArgument naming the problem.
 Status CheckJsonBody(std::string_view body, int max_depth);
+// Only the nesting bound (a linear scan, no parse): kInvalidArgument when `body` nests
+// deeper than `max_depth`. The HTTP layer runs it before its single json::parse.
+Status CheckJsonNesting(std::string_view body, int max_depth);
 
 }  // namespace facetrail::node
 

@@ -293,6 +293,22 @@ TEST_F(NodeE2eTest, EnrolVerifySearchReviewExportAndVerifyTheLog) {
   EXPECT_EQ(rj["leads"]["confirmed"], 1);
   EXPECT_EQ(rj["gallery"]["identities"], kGallery - 1);
 
+  // Per-stage timings (request_trace.h) are exported for the requests above: every verify
+  // ran the engine and appended its audit entry; searches with candidates stored leads.
+  auto m = node_->Client().Get("/metrics");
+  ASSERT_TRUE(m);
+  auto stage_count = [&](const std::string& route, const std::string& stage) {
+    const std::string key = "facetrail_request_stage_seconds_count{route=\"" + route +
+                            "\",stage=\"" + stage + "\"} ";
+    size_t at = m->body.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(m->body.substr(at + key.size()));
+  };
+  EXPECT_GE(stage_count("verify", "engine"), 2.0 * static_cast<double>(gallery_ids_.size()));
+  EXPECT_GE(stage_count("verify", "audit_append"), 2.0 * static_cast<double>(gallery_ids_.size()));
+  EXPECT_GE(stage_count("verify", "server_total"), stage_count("verify", "engine"));
+  EXPECT_GE(stage_count("search", "leads"), 2.0);
+  EXPECT_GE(stage_count("search", "parse"), 2.0);
+
   // The log verifies live, and from disk after a clean shutdown; a restart keeps it all.
   EXPECT_TRUE(node_->service()->log()->Verify().ok());
   const uint64_t size_before = node_->LogSize();

@@ -69,7 +69,12 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
   d["claimed_identity"] = req.identity_id;
   policy::QueryContext qc{policy::Mode::kVerify, req.probe.purpose, req.probe.case_number,
                           req.probe.legal_authority};
-  FT_ASSIGN_OR_RETURN(policy::Policy pol, GateQuery(who, qc, event::kVerify, d));
+  RequestTrace* trace = meta.trace;
+  StatusOr<policy::Policy> gate = [&] {
+    StageTimer t(trace, Stage::kPolicy);
+    return GateQuery(who, qc, event::kVerify, d);
+  }();
+  FT_ASSIGN_OR_RETURN(policy::Policy pol, std::move(gate));
   const AuditActor actor = ActorOf(who);
   Status idv = ValidateIdentityId(req.identity_id);
   if (!idv.ok()) return Deny(event::kVerify, actor, idv, d);
@@ -87,7 +92,10 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
     d["result"] = "image_rejected";
     return Deny(event::kVerify, actor, ImageError(ResourceExhaustedError("image over the size limit")), d);
   }
-  auto probe = options_.engine->EmbedProminent(req.probe.image);
+  StatusOr<FaceTemplate> probe = [&] {
+    StageTimer t(trace, Stage::kEngine);
+    return options_.engine->EmbedProminent(req.probe.image);
+  }();
   if (!probe.ok()) {
     d["result"] = "image_rejected";
     return Deny(event::kVerify, actor, ImageError(probe.status()), d);
@@ -99,6 +107,7 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
     return Deny(event::kVerify, actor, ImageError(InvalidArgumentError(qproblem)), d);
   }
 
+  StageTimer match_timer(trace, Stage::kMatch);
   std::shared_ptr<const GallerySnapshot> snap = Snapshot();
   auto rows = snap->rows_by_identity.find(req.identity_id);
   if (rows == snap->rows_by_identity.end()) {
@@ -133,7 +142,8 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
   d["estimated_fmr"] = r.estimated_fmr;
   d["gallery"] = {{"id", gallery_->gallery_id()}, {"version", snap->templates->gallery_version}};
   if (r.quality_flagged) d["quality_flag"] = qproblem;
-  FT_ASSIGN_OR_RETURN(r.audit_index, Audit(event::kVerify, actor, "ok", "", d));
+  match_timer.Stop();
+  FT_ASSIGN_OR_RETURN(r.audit_index, Audit(event::kVerify, actor, "ok", "", d, trace));
   return r;
 }
 
@@ -142,7 +152,12 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
   const std::string probe_sha = Sha256Hex(req.image);
   nlohmann::json d = QueryDetails(req, probe_sha);
   policy::QueryContext qc{policy::Mode::kSearch, req.purpose, req.case_number, req.legal_authority};
-  FT_ASSIGN_OR_RETURN(policy::Policy pol, GateQuery(who, qc, event::kSearch, d));
+  RequestTrace* trace = meta.trace;
+  StatusOr<policy::Policy> gate = [&] {
+    StageTimer t(trace, Stage::kPolicy);
+    return GateQuery(who, qc, event::kSearch, d);
+  }();
+  FT_ASSIGN_OR_RETURN(policy::Policy pol, std::move(gate));
   const AuditActor actor = ActorOf(who);
   const ModelInfo& model = options_.engine->embedder();
   std::shared_ptr<const GallerySnapshot> snap = Snapshot();
@@ -159,7 +174,10 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
     d["result"] = "image_rejected";
     return Deny(event::kSearch, actor, ImageError(ResourceExhaustedError("image over the size limit")), d);
   }
-  auto probe = options_.engine->EmbedProminent(req.image);
+  StatusOr<FaceTemplate> probe = [&] {
+    StageTimer t(trace, Stage::kEngine);
+    return options_.engine->EmbedProminent(req.image);
+  }();
   if (!probe.ok()) {
     d["result"] = "image_rejected";
     return Deny(event::kSearch, actor, ImageError(probe.status()), d);
@@ -171,6 +189,7 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
     return Deny(event::kSearch, actor, ImageError(InvalidArgumentError(qproblem)), d);
   }
 
+  StageTimer match_timer(trace, Stage::kMatch);
   SearchResult r;
   r.threshold = threshold;
   r.target_fmr = pol.target_fmr;
@@ -201,10 +220,14 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
   d["candidates"] = cands;
   d["result"] = found.empty() ? "no_candidate" : "candidates";
   if (r.quality_flagged) d["quality_flag"] = qproblem;
-  FT_ASSIGN_OR_RETURN(r.audit_index, Audit(event::kSearch, actor, "ok", "", d));
+  match_timer.Stop();
+  FT_ASSIGN_OR_RETURN(r.audit_index, Audit(event::kSearch, actor, "ok", "", d, trace));
   if (!leads.empty()) {
-    auto created = leads_->CreateLeads(r.audit_index, req.case_number, who.user_id,
-                                       pol.reviewers_required, leads);
+    StatusOr<std::vector<Lead>> created = [&] {
+      StageTimer t(trace, Stage::kLeads);
+      return leads_->CreateLeads(r.audit_index, req.case_number, who.user_id,
+                                 pol.reviewers_required, leads);
+    }();
     if (!created.ok()) {
       // The query is on record; its leads could not be stored. Say so in the log too, and
       // return no result: an officer must never hold leads reviewers cannot see.
@@ -216,6 +239,7 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
       return created.status().WithContext("storing leads");
     }
     // Reviewers compare the probe with each candidate; kept only while leads are pending.
+    StageTimer t(trace, Stage::kMedia);
     media_->Put("probe", std::to_string(r.audit_index), req.image, 0).IgnoreError();
   }
   return r;

@@ -134,20 +134,25 @@ AuditContext NodeServiceImpl::ContextNow() const {
 
 StatusOr<uint64_t> NodeServiceImpl::Audit(std::string_view type, const AuditActor& actor,
                                           std::string_view outcome, std::string_view reason,
-                                          const nlohmann::json& details) {
-  FT_ASSIGN_OR_RETURN(std::string entry, SerializeAuditEntry(ContextNow(), type,
-                                                             clock_->NowMicros(), actor, outcome,
-                                                             reason, details));
-  auto index = log_->Append(entry);
+                                          const nlohmann::json& details,
+                                          RequestTrace* trace) {
+  std::string entry;
+  {
+    StageTimer t(trace, Stage::kAuditBuild);
+    FT_ASSIGN_OR_RETURN(entry, SerializeAuditEntry(ContextNow(), type, clock_->NowMicros(),
+                                                   actor, outcome, reason, details));
+  }
+  StatusOr<uint64_t> index = [&] {
+    StageTimer t(trace, Stage::kAuditAppend);
+    return log_->Append(entry);
+  }();
   if (!index.ok()) {
     // Fail closed: the caller gets no result for a request whose record is not durable.
     return UnavailableError("audit log append failed: " + index.status().ToString());
   }
-  auto e = ParseIndexedEntry(*index, entry);
-  if (e.ok()) {
-    // Index failures only cost a re-index at the next start; the log has the record.
-    index_->Add(*e).IgnoreError();
-  }
+  // Index failures only cost a re-index at the next start; the log has the record.
+  StageTimer t(trace, Stage::kAuditIndex);
+  index_->Add(IndexedEntryOf(*index, type, outcome, details)).IgnoreError();
   return *index;
 }
 
@@ -168,6 +173,7 @@ AuditActor NodeServiceImpl::Operator() { return AuditActor{"operator@local", "ad
 StatusOr<Principal> NodeServiceImpl::Authorize(const RequestMeta& meta,
                                                std::initializer_list<Role> roles,
                                                std::string_view action) {
+  StageTimer timer(meta.trace, Stage::kAuth);
   auto p = users_->Authenticate(meta.token);
   if (!p.ok()) {
     // Record the attempt, never the token: its hash prefix lets an admin correlate

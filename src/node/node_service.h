@@ -89,10 +89,15 @@ struct NodeOptions {
   FederationGate* federation = nullptr;          // not owned; null: a standalone node
 };
 
+class RequestTrace;
+
 // Who is asking, as the HTTP layer saw it.
 struct RequestMeta {
   std::string token;   // bearer token ("" when absent)
   std::string remote;  // peer address, for the audit of auth failures
+  // Optional: per-stage timings of this request are added here (request_trace.h). Not
+  // owned; used only on the calling thread, during the call.
+  RequestTrace* trace = nullptr;
 };
 
 struct ProbeQuery {

@@ -17,6 +17,7 @@
 #include "node/entry_index.h"
 #include "node/media_store.h"
 #include "node/node_service.h"
+#include "node/request_trace.h"
 
 namespace facetrail::node {
 
@@ -65,10 +66,11 @@ class NodeServiceImpl final : public NodeService {
   LogStore* log() override { return log_.get(); }
 
  private:
-  // Appends an audit entry and indexes it; returns its log index once durable.
+  // Appends an audit entry and indexes it; returns its log index once durable. `trace`
+  // (optional) gets the build, append and index times.
   StatusOr<uint64_t> Audit(std::string_view type, const AuditActor& actor,
                            std::string_view outcome, std::string_view reason,
-                           const nlohmann::json& details);
+                           const nlohmann::json& details, RequestTrace* trace = nullptr);
   // Audits a refusal and returns `why` (with the entry's index in the message).
   Status Deny(std::string_view type, const AuditActor& actor, const Status& why,
               const nlohmann::json& details);

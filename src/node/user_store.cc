@@ -141,8 +141,13 @@ class SqliteUserStore final : public UserStore {
       return denied;
     }
     MutexLock lock(&mu_);
+    // One statement (user and latest training together): this runs on every request.
     FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
-        "SELECT u.id, u.display_name, u.role FROM tokens t JOIN users u ON u.id = t.user_id "
+        "SELECT u.id, u.display_name, u.role, tr.rowid IS NOT NULL, tr.training_id, "
+        "tr.attested_by, tr.valid_until "
+        "FROM tokens t JOIN users u ON u.id = t.user_id "
+        "LEFT JOIN training tr ON tr.rowid = (SELECT rowid FROM training WHERE user_id = u.id "
+        "ORDER BY attested_at DESC, rowid DESC LIMIT 1) "
         "WHERE t.hash = ? AND t.revoked_at IS NULL AND u.revoked_at IS NULL"));
     q.BindBlob(1, TokenHash(token));
     FT_ASSIGN_OR_RETURN(bool found, q.Step());
@@ -151,7 +156,8 @@ class SqliteUserStore final : public UserStore {
     p.user_id = q.Text(0);
     p.display_name = q.Text(1);
     FT_ASSIGN_OR_RETURN(p.role, ParseRole(q.Text(2)));
-    FT_ASSIGN_OR_RETURN(p.training, LatestTrainingLocked(p.user_id));
+    if (q.Int(3) == 0) return p;  // no training on record
+    p.training = Training{q.Text(4), q.Text(5), q.Int(6)};
     return p;
   }
 
