@@ -96,17 +96,26 @@ Reply HubCore::Portal() {
         last_report = std::move(j);
       }
     }
-    // The release an agency runs: the one pinning the model its latest report names.
+    // The release an agency runs: the one its federated node reports having adopted, if that
+    // release pins the reported model; otherwise the latest pinning the model it names.
     json running = nullptr;
     if (last_report.is_object() && last_report.contains("model") && last_report["model"].is_object()) {
       std::string sha = last_report["model"].value("sha256", "");
+      std::string adopted;
+      const json& fed = last_report.contains("federation") ? last_report["federation"] : json();
+      if (fed.is_object() && fed.contains("release") && fed["release"].is_string()) {
+        adopted = fed["release"].get<std::string>();
+      }
+      for (int pass = adopted.empty() ? 1 : 0; pass < 2 && running.is_null(); ++pass) {
       for (auto it = releases.rbegin(); it != releases.rend() && running.is_null(); ++it) {
+        if (pass == 0 && it->release_id != adopted) continue;
         for (const auto& m : it->models) {
           if (m.sha256 == sha) {
             running = release_json(*it);
             break;
           }
         }
+      }
       }
     }
     bool policy_published = last_report.is_object() && last_report.contains("policy") &&
