@@ -214,3 +214,38 @@ TEST_F(FederationTest, HubOutageBeyondGracePeriodFailsClosedAndRecoveryReopens) 
 
 }  // namespace
 }  // namespace facetrail::node
+
+namespace facetrail::node {
+namespace {
+
+TEST(FederationConfigTest, StandaloneByDefaultFederatedNeedsHubTokenAndDisclosure) {
+  auto c = ParseNodeConfig(R"({"authority_key":"k"})");
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->standalone);
+  EXPECT_TRUE(ValidateFederationConfig(*c).ok());
+  auto fed = ParseNodeConfig(R"({"standalone":false,"hub_url":"http://127.0.0.1:9","poll_interval_seconds":5,)"
+                             R"("grace_period_seconds":30,"agency_token_file":"/nonexistent/token"})",
+                             *c);
+  ASSERT_TRUE(fed.ok()) << fed.status().ToString();
+  Status missing = ValidateFederationConfig(*fed);
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.message().find("disclosure"), std::string::npos) << missing.ToString();
+  fed->disclosure = "/nonexistent/disclosure.json";
+  EXPECT_TRUE(ValidateFederationConfig(*fed).ok());
+  // Saved and read back unchanged (DATA/node.json).
+  auto again = ParseNodeConfig(NodeConfigJson(*fed));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->standalone);
+  EXPECT_EQ(again->grace_period_seconds, 30);
+  EXPECT_EQ(again->poll_interval_seconds, 5);
+  EXPECT_EQ(again->hub_url, "http://127.0.0.1:9");
+  // The token file must exist: no token, no federated start.
+  auto opened = OpenFederation(*fed, "/tmp", "");
+  EXPECT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("agency_token_file"), std::string::npos) << opened.status().ToString();
+  EXPECT_FALSE(ParseNodeConfig(R"({"standalone":"no"})").ok());
+  EXPECT_FALSE(ParseNodeConfig(R"({"grace_period_seconds":-1})").ok());
+}
+
+}  // namespace
+}  // namespace facetrail::node
