@@ -1,6 +1,8 @@
 #include "audit/log_tiles.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace facetrail::logstore {
@@ -112,6 +114,77 @@ StatusOr<TilePath> ParseTilePath(std::string_view path) {
   // The first leaf (or node) of the tile must be addressable in u64.
   if (t.index > (UINT64_MAX / kTileWidth)) return bad();
   return t;
+}
+
+uint64_t TileCountAt(int level, uint64_t tree_size) {
+  if (level < 0 || level > kMaxTileLevel) return 0;
+  const uint64_t hashes = tree_size >> (level * kTileHeight);
+  return hashes / kTileWidth + (hashes % kTileWidth != 0 ? 1 : 0);
+}
+
+StatusOr<TilePath> HashTileAt(int level, uint64_t index, uint64_t tree_size) {
+  if (level < 0 || level > kMaxTileLevel || index >= TileCountAt(level, tree_size)) {
+    return OutOfRangeError("no hash tile " + std::to_string(level) + "/" + std::to_string(index) +
+                           " in a tree of size " + std::to_string(tree_size));
+  }
+  const uint64_t hashes = tree_size >> (level * kTileHeight);
+  TilePath t;
+  t.kind = TilePath::Kind::kHashTile;
+  t.level = level;
+  t.index = index;
+  t.width = std::min<uint64_t>(kTileWidth, hashes - index * kTileWidth);
+  return t;
+}
+
+StatusOr<TilePath> EntryBundleAt(uint64_t index, uint64_t tree_size) {
+  FT_ASSIGN_OR_RETURN(TilePath t, HashTileAt(0, index, tree_size));
+  t.kind = TilePath::Kind::kEntryBundle;
+  return t;
+}
+
+StatusOr<std::vector<merkle::Hash>> ParseHashTile(std::string_view body, uint64_t width) {
+  if (width == 0 || width > kTileWidth || body.size() != width * merkle::Hash().size()) {
+    return DataLossError("hash tile of width " + std::to_string(width) + " has " +
+                         std::to_string(body.size()) + " bytes, want " +
+                         std::to_string(width * merkle::Hash().size()));
+  }
+  std::vector<merkle::Hash> out(width);
+  for (uint64_t i = 0; i < width; ++i) {
+    std::memcpy(out[i].data(), body.data() + i * out[i].size(), out[i].size());
+  }
+  return out;
+}
+
+StatusOr<std::vector<std::string_view>> ParseEntryBundle(std::string_view body, uint64_t width,
+                                                         size_t max_entry_bytes) {
+  if (width == 0 || width > kTileWidth) return DataLossError("entry bundle width out of range");
+  std::vector<std::string_view> out;
+  out.reserve(width);
+  size_t off = 0;
+  for (uint64_t i = 0; i < width; ++i) {
+    if (body.size() - off < 2) {
+      return DataLossError("entry bundle ends after " + std::to_string(i) + " of " +
+                           std::to_string(width) + " entries (offset " + std::to_string(off) + ")");
+    }
+    const size_t len = (static_cast<size_t>(static_cast<uint8_t>(body[off])) << 8) |
+                       static_cast<uint8_t>(body[off + 1]);
+    off += 2;
+    if (len > max_entry_bytes) {
+      return DataLossError("entry bundle entry " + std::to_string(i) + " is " + std::to_string(len) +
+                           " bytes, over the limit of " + std::to_string(max_entry_bytes));
+    }
+    if (body.size() - off < len) {
+      return DataLossError("entry bundle entry " + std::to_string(i) + " is cut off (offset " +
+                           std::to_string(off) + ")");
+    }
+    out.push_back(body.substr(off, len));
+    off += len;
+  }
+  if (off != body.size()) {
+    return DataLossError("entry bundle has " + std::to_string(body.size() - off) +
+                         " bytes after its " + std::to_string(width) + " entries");
+  }
+  return out;
 }
 
 }  // namespace facetrail::logstore

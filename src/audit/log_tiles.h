@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "facetrail/merkle.h"
 #include "facetrail/status.h"
 
 namespace facetrail::logstore {
@@ -36,6 +38,24 @@ StatusOr<TilePath> ParseTilePath(std::string_view path);
 std::string FormatTilePath(const TilePath& tile);
 // "x001/x234/067" for 1234067; "000" for 0.
 std::string FormatTileIndex(uint64_t n);
+
+// The hash tile of `level` and `index` as it exists in a tree of `tree_size` leaves (the
+// partial width when the tile is the rightmost and incomplete). kOutOfRange if the tile
+// holds no hash yet at that size.
+StatusOr<TilePath> HashTileAt(int level, uint64_t index, uint64_t tree_size);
+// The entry bundle `index` of a tree of `tree_size` leaves (kOutOfRange as above).
+StatusOr<TilePath> EntryBundleAt(uint64_t index, uint64_t tree_size);
+// Number of tiles of `level` (full or partial) a tree of `tree_size` has; level 0 also
+// counts entry bundles.
+uint64_t TileCountAt(int level, uint64_t tree_size);
+
+// Bodies of tiles fetched from elsewhere (untrusted), parsed against the width their path
+// names. A hash tile is exactly 32 * width bytes; an entry bundle is exactly `width`
+// entries of u16be length || data with nothing after them, each at most max_entry_bytes.
+// kDataLoss on any mismatch, naming the offset. Views point into `body`.
+StatusOr<std::vector<merkle::Hash>> ParseHashTile(std::string_view body, uint64_t width);
+StatusOr<std::vector<std::string_view>> ParseEntryBundle(std::string_view body, uint64_t width,
+                                                         size_t max_entry_bytes);
 
 }  // namespace facetrail::logstore
 
