@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "facetrail/checkpoint.h"
+#include "facetrail/encoding.h"
 #include "hub/hub_core.h"
 
 namespace facetrail::hub {
@@ -127,7 +128,17 @@ Reply HubCore::Portal() {
     auto cp = store_->LatestCosigned(a.log_origin);
     int64_t last_advance = a.registered_at;
     if (cp.ok() && *cp) {
-      checkpoint = {{"size", (*cp)->size}, {"root", (*cp)->root_hex}, {"note", (*cp)->note},
+      // The note as the hub's witness keeps it, with the hub's cosignature, so an auditor
+      // can check both signatures (the recorded request carries the log's only).
+      std::string note = (*cp)->note;
+      if (witness_ != nullptr) {
+        auto st = witness_->State(a.log_origin);
+        if (st.ok() && *st && (*st)->size == (*cp)->size &&
+            HexEncode(AsStringView((*st)->root)) == (*cp)->root_hex) {
+          note = (*st)->checkpoint;
+        }
+      }
+      checkpoint = {{"size", (*cp)->size}, {"root", (*cp)->root_hex}, {"note", note},
                     {"witnessed_at", FormatRfc3339((*cp)->received_at)}};
       last_advance = (*cp)->received_at;
     }
