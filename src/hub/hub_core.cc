@@ -115,11 +115,18 @@ StatusOr<std::unique_ptr<HubCore>> HubCore::Open(const HubOptions& options) {
 Status HubCore::RefreshSnapshots() {
   FT_ASSIGN_OR_RETURN(auto rel, store_->LatestRelease());
   FT_ASSIGN_OR_RETURN(auto revs, store_->LatestRevocations());
+  FT_ASSIGN_OR_RETURN(auto all, store_->Releases());
+  auto by_policy = std::make_shared<std::map<std::string, std::string>>();
+  for (auto& [b, j] : all) {  // oldest first: a later release for a policy replaces the earlier
+    auto parsed = release::ParseReleaseJson(j);
+    if (parsed.ok()) (*by_policy)[parsed->policy_bundle_sha256] = std::move(b);
+  }
   auto rel_bundle = rel ? std::make_shared<const std::string>(std::move(rel->first)) : nullptr;
   auto revs_bundle = revs ? std::make_shared<const std::string>(std::move(revs->first)) : nullptr;
   MutexLock lock(&snap_mu_);
   release_bundle_ = std::move(rel_bundle);
   revocations_bundle_ = std::move(revs_bundle);
+  release_by_policy_ = std::move(by_policy);
   return Status::Ok();
 }
 
@@ -246,12 +253,17 @@ Reply HubCore::LatestRelease(const std::string& policy_sha256) {
     if (bundle == nullptr) return ErrorReply(NotFoundError("no release published yet"));
     return {200, "text/plain; charset=utf-8", *bundle};
   }
-  MutexLock lock(&mu_);
-  // Per-agency releases (each pins that agency's policy bundle): a rare query, from SQLite.
-  auto r = store_->LatestReleaseForPolicy(policy_sha256);
-  if (!r.ok()) return ErrorReply(r.status());
-  if (!*r) return ErrorReply(NotFoundError("no release pins policy bundle " + policy_sha256));
-  return {200, "text/plain; charset=utf-8", (*r)->first};
+  // Per-agency releases (each pins that agency's policy bundle): every node polls this.
+  std::shared_ptr<const std::map<std::string, std::string>> by_policy;
+  {
+    MutexLock lock(&snap_mu_);
+    by_policy = release_by_policy_;
+  }
+  if (by_policy != nullptr) {
+    auto it = by_policy->find(policy_sha256);
+    if (it != by_policy->end()) return {200, "text/plain; charset=utf-8", it->second};
+  }
+  return ErrorReply(NotFoundError("no release pins policy bundle " + policy_sha256));
 }
 
 Reply HubCore::PostRevocations(std::string_view token, std::string_view bundle) {

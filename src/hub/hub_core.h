@@ -10,12 +10,13 @@
 // Thread-safety: every public method is safe to call from any thread. They serialise on one
 // mutex (SQLite state and the witness decision are one critical section, so a split view is
 // decided atomically), except the two documents every node polls: LatestRevocations and
-// LatestRelease (without a policy filter) serve an immutable snapshot of the latest bundle,
+// LatestRelease (latest, or latest per policy bundle) serve an immutable snapshot,
 // replaced under the mutex after its commit, and never wait behind a witness write.
 // Lock order: mu_ before snap_mu_.
 #ifndef FACETRAIL_HUB_HUB_CORE_H_
 #define FACETRAIL_HUB_HUB_CORE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,7 +53,7 @@ class HubCore {
   Reply PostRelease(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
   // policy_sha256 empty: the latest release; otherwise the latest pinning that policy
   // bundle (404 when none does).
-  Reply LatestRelease(const std::string& policy_sha256 = "") EXCLUDES(mu_, snap_mu_);
+  Reply LatestRelease(const std::string& policy_sha256 = "") EXCLUDES(snap_mu_);
   Reply PostRevocations(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
   Reply LatestRevocations() EXCLUDES(snap_mu_);
   Reply PostReport(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);
@@ -87,6 +88,8 @@ class HubCore {
   Mutex snap_mu_;  // held only to copy or swap a pointer
   std::shared_ptr<const std::string> release_bundle_ GUARDED_BY(snap_mu_);      // null: none yet
   std::shared_ptr<const std::string> revocations_bundle_ GUARDED_BY(snap_mu_);  // null: none yet
+  // policy bundle SHA-256 -> the latest release bundle pinning it (nodes poll per policy).
+  std::shared_ptr<const std::map<std::string, std::string>> release_by_policy_ GUARDED_BY(snap_mu_);
 };
 
 // JSON error body {"error":{"code":..., "message":...}} for a status.

@@ -145,6 +145,23 @@ TEST_F(HubServerTest, ReleasesMustCarryTheAuthoritySignature) {
   auto r = release::OpenRelease(latest.body, *authority_.verifier);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->release_id, "rel-1");
+
+  // Per-policy releases (served from the snapshot, as the latest is): each agency's node asks
+  // for the latest release pinning its own policy bundle.
+  release::Release other = SampleRelease("rel-3", Sha256Hex("model"));
+  other.policy_bundle_sha256 = Sha256Hex("policy of another agency");
+  std::string bundle3 = *release::SignRelease(other, *authority_.signer);
+  ASSERT_EQ(client_->Post("/hub/v1/releases", bundle3, admin_, "text/plain").status, 201);
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest").body, bundle3);
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest?policy_sha256=" + Sha256Hex("policy v1")).body, bundle);
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest?policy_sha256=" + other.policy_bundle_sha256).body, bundle3);
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest?policy_sha256=" + Sha256Hex("unknown")).status, 404);
+  // The snapshot is rebuilt from the database on restart.
+  hub_->Stop();
+  hub_.reset();
+  Start();
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest").body, bundle3);
+  EXPECT_EQ(client_->Get("/hub/v1/releases/latest?policy_sha256=" + Sha256Hex("policy v1")).body, bundle);
 }
 
 TEST_F(HubServerTest, RevocationListsOnlyMoveForward) {

@@ -180,6 +180,17 @@ StatusOr<std::vector<std::string>> HubStore::ReleaseJsons() {
   return out;
 }
 
+StatusOr<std::vector<std::pair<std::string, std::string>>> HubStore::Releases() {
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT bundle, json FROM releases ORDER BY seq"));
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.emplace_back(st.Text(0), st.Text(1));
+  }
+  return out;
+}
+
 Status HubStore::AddRevocations(uint64_t seq, const std::string& bundle, const std::string& json, int64_t now) {
   FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT OR IGNORE INTO revocations(sequence, bundle, json, received_at) "
                                             "VALUES(?,?,?,?)"));

@@ -75,6 +75,8 @@ class HubStore {
   StatusOr<std::optional<std::pair<std::string, std::string>>> LatestReleaseForPolicy(
       const std::string& policy_sha256);
   StatusOr<std::vector<std::string>> ReleaseJsons();
+  // Every release's bundle and JSON, oldest first.
+  StatusOr<std::vector<std::pair<std::string, std::string>>> Releases();
 
   Status AddRevocations(uint64_t sequence, const std::string& bundle, const std::string& json, int64_t now);
   StatusOr<std::optional<std::pair<std::string, std::string>>> LatestRevocations();
