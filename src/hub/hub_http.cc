@@ -45,7 +45,7 @@ class BoundedPool {
 
   void Enqueue(std::function<void()> fn) EXCLUDES(mu_) {
     MutexLock lock(&mu_);
-    while (jobs_.size() >= max_queued_ && !shutdown_) not_full_.Wait();
+    while (jobs_.size() >= max_queued_ && !shutdown_) WaitOn(not_full_);
     jobs_.push_back(std::move(fn));
     not_empty_.Signal();
   }
@@ -67,7 +67,7 @@ class BoundedPool {
       std::function<void()> fn;
       {
         MutexLock lock(&mu_);
-        while (jobs_.empty() && !shutdown_) not_empty_.Wait();
+        while (jobs_.empty() && !shutdown_) WaitOn(not_empty_);
         if (jobs_.empty()) return;  // shut down and drained
         fn = std::move(jobs_.front());
         jobs_.pop_front();
@@ -76,6 +76,10 @@ class BoundedPool {
       fn();
     }
   }
+
+  // CondVar::Wait's REQUIRES names the CondVar's own mutex pointer, which clang's analysis
+  // cannot equate with mu_; this wrapper states the real requirement to the callers.
+  void WaitOn(CondVar& cv) REQUIRES(mu_) NO_THREAD_SAFETY_ANALYSIS { cv.Wait(); }
 
   const size_t max_queued_;
   Mutex mu_;
