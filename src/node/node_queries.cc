@@ -112,6 +112,7 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
   auto rows = snap->rows_by_identity.find(req.identity_id);
   if (rows == snap->rows_by_identity.end()) {
     d["result"] = "unknown_identity";
+    match_timer.Stop();  // the refusal's audit append is not match time
     return Deny(event::kVerify, actor,
                 NotFoundError("no enrolled identity '" + req.identity_id + "'"), d);
   }
