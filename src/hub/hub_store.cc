@@ -37,7 +37,7 @@ constexpr const char* kAgencyColumns =
 }  // namespace
 
 StatusOr<std::unique_ptr<HubStore>> HubStore::Open(const std::string& path) {
-  FT_ASSIGN_OR_RETURN(auto db, match::SqliteDb::Open(path, /*create=*/true, 5000));
+  FT_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, /*create=*/true, 5000));
   FT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL").WithContext(path));
   FT_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL").WithContext(path));
   FT_RETURN_IF_ERROR(db->Exec(kSchemaSql).WithContext(path));

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "facetrail/status.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace facetrail::hub {
 
@@ -98,10 +98,10 @@ class HubStore {
   StatusOr<std::vector<StoredReport>> Reports(const std::string& agency, int limit);
 
  private:
-  explicit HubStore(std::unique_ptr<match::SqliteDb> db) : db_(std::move(db)) {}
+  explicit HubStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   StatusOr<std::vector<Agency>> QueryAgencies(std::string_view where, const std::string& arg);
   StatusOr<std::optional<std::pair<std::string, std::string>>> LatestPair(std::string_view sql);
-  std::unique_ptr<match::SqliteDb> db_;
+  std::unique_ptr<SqliteDb> db_;
 };
 
 }  // namespace facetrail::hub

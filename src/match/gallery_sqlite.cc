@@ -6,16 +6,13 @@
 #include "core/thread_annotations.h"
 #include "facetrail/gallery.h"
 #include "match/gallery_sqlite_schema.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "match/template_blob.h"
 
 namespace facetrail {
 namespace {
 
 using match::BlobContext;
-using match::SqliteDb;
-using match::SqliteStmt;
-using match::SqliteTransaction;
 
 // Unit-norm tolerance: embeddings are normalised in float32 by the engine; anything
 // further off was not produced by it (or was corrupted on the way).

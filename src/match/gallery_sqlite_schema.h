@@ -14,7 +14,7 @@
 
 #include "facetrail/clock.h"
 #include "facetrail/status.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace facetrail::match {
 

@@ -3,13 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/thread_annotations.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 #include "node/audit_entry.h"
 
 namespace facetrail::node {
 namespace {
 
-using match::SqliteDb;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS entries (

@@ -4,14 +4,11 @@
 
 #include "core/thread_annotations.h"
 #include "facetrail/encoding.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace facetrail::node {
 namespace {
 
-using match::SqliteDb;
-using match::SqliteStmt;
-using match::SqliteTransaction;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS leads (

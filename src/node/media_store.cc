@@ -1,12 +1,11 @@
 #include "node/media_store.h"
 
 #include "core/thread_annotations.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace facetrail::node {
 namespace {
 
-using match::SqliteDb;
 
 class SqliteMediaStore final : public MediaStore {
  public:

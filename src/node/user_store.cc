@@ -6,13 +6,11 @@
 
 #include "core/thread_annotations.h"
 #include "facetrail/encoding.h"
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
 namespace facetrail::node {
 namespace {
 
-using match::SqliteDb;
-using match::SqliteTransaction;
 
 constexpr std::string_view kTokenPrefix = "ft_";
 constexpr size_t kTokenBytes = 32;

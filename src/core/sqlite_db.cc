@@ -1,6 +1,6 @@
-#include "match/sqlite_db.h"
+#include "core/sqlite_db.h"
 
-namespace facetrail::match {
+namespace facetrail {
 namespace {
 
 Status FromCode(sqlite3* db, int rc, std::string_view what) {
@@ -23,6 +23,15 @@ Status FromCode(sqlite3* db, int rc, std::string_view what) {
 }
 
 }  // namespace
+
+SqliteStmt::SqliteStmt(SqliteStmt&& o) noexcept
+    : owner_(o.owner_), stmt_(o.stmt_), key_(o.key_), bind_error_(o.bind_error_) {
+  o.stmt_ = nullptr;
+}
+
+SqliteStmt::~SqliteStmt() {
+  if (stmt_ != nullptr) owner_->Release(key_, stmt_);
+}
 
 SqliteStmt& SqliteStmt::Bind(int i, int64_t v) {
   int rc = sqlite3_bind_int64(stmt_, i, v);
@@ -49,11 +58,11 @@ SqliteStmt& SqliteStmt::BindBlob(int i, std::string_view v) {
 }
 
 StatusOr<bool> SqliteStmt::Step() {
-  if (bind_error_ != SQLITE_OK) return FromCode(db_, bind_error_, "sqlite bind");
+  if (bind_error_ != SQLITE_OK) return FromCode(owner_->db_, bind_error_, "sqlite bind");
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return FromCode(db_, rc, "sqlite step");
+  return FromCode(owner_->db_, rc, "sqlite step");
 }
 
 Status SqliteStmt::Run() {
@@ -83,8 +92,8 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status s = rc == SQLITE_CANTOPEN && !create
-                   ? NotFoundError("gallery " + path + " does not exist")
-                   : FromCode(db, rc, "cannot open gallery " + path);
+                   ? NotFoundError("database " + path + " does not exist")
+                   : FromCode(db, rc, "cannot open database " + path);
     sqlite3_close(db);
     return s;
   }
@@ -93,13 +102,40 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool
   return std::unique_ptr<SqliteDb>(new SqliteDb(db));
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, free] : cache_) {
+    for (sqlite3_stmt* s : free) sqlite3_finalize(s);
+  }
+  sqlite3_close(db_);
+}
 
 StatusOr<SqliteStmt> SqliteDb::Prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::vector<sqlite3_stmt*>()).first;
+  if (!it->second.empty()) {
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    return SqliteStmt(this, stmt, &it->first);
+  }
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                              &stmt, nullptr);
   if (rc != SQLITE_OK) return FromCode(db_, rc, "sqlite prepare");
-  return SqliteStmt(db_, stmt);
+  if (stmt == nullptr) return InvalidArgumentError("sqlite prepare: no statement in the SQL text");
+  ++prepared_;
+  return SqliteStmt(this, stmt, &it->first);
+}
+
+void SqliteDb::Release(const std::string* key, sqlite3_stmt* stmt) {
+  // The statement's own error, if any, was reported by Step(); reset only rewinds it.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  auto it = cache_.find(*key);
+  if (it == cache_.end() || it->second.size() >= kMaxFreePerSql) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  it->second.push_back(stmt);
 }
 
 Status SqliteDb::Exec(const std::string& sql) {
@@ -116,18 +152,22 @@ Status SqliteDb::Error(std::string_view what) const {
 
 StatusOr<std::unique_ptr<SqliteTransaction>> SqliteTransaction::Begin(SqliteDb* db,
                                                                        bool immediate) {
-  FT_RETURN_IF_ERROR(db->Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  FT_ASSIGN_OR_RETURN(SqliteStmt begin, db->Prepare(immediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  FT_RETURN_IF_ERROR(begin.Run());
   return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db));
 }
 
 SqliteTransaction::~SqliteTransaction() {
-  if (!done_) db_->Exec("ROLLBACK").IgnoreError();
+  if (done_) return;
+  auto rollback = db_->Prepare("ROLLBACK");
+  if (rollback.ok()) rollback->Run().IgnoreError();
 }
 
 Status SqliteTransaction::Commit() {
-  FT_RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  FT_ASSIGN_OR_RETURN(SqliteStmt commit, db_->Prepare("COMMIT"));
+  FT_RETURN_IF_ERROR(commit.Run());
   done_ = true;
   return Status::Ok();
 }
 
-}  // namespace facetrail::match
+}  // namespace facetrail
