@@ -2,8 +2,11 @@
 # Load benchmark of the node's HTTP API (docs/benchmarks.md, "Node API"): a real
 # `facetrail serve` on loopback pinned to 1 and then 2 cores (taskset), a bench policy with
 # high rate limits, 8 trained officers, GALLERY LFW identities enrolled through the API;
-# then closed-loop clients (bench/node_load_client.mjs, Node 20 fetch, keep-alive) drive
-# /v1/verify and /v1/search with real LFW probes for SECONDS each, at concurrency = cores.
+# then wrk (closed loop, keep-alive, bench/node_load.lua rotating probes and tokens) drives
+# /v1/verify and /v1/search with real LFW probes (base64 JSON) for SECONDS each, at
+# concurrency = cores. wrk, not a Node.js fetch client: fetch added ~2.5 ms of its own to
+# every request here (measured against the node's own server-side total), more than all
+# of the node's work outside the engine.
 # Share of request time outside the face engine, like with like: after each run the node's
 # /metrics gives facetrail_request_stage_seconds{route,stage} for the same requests (body
 # read, parse, base64, auth, policy, engine, match, audit build/append/index, leads, media,
@@ -11,7 +14,7 @@
 # baseline in the same run: bench/vision_bench (engine only, EmbedProminent end to end) on
 # the same probe images and core, to show whether the engine runs slower inside the node.
 # SOAK_SECONDS=600 adds a soak: /v1/verify at concurrency 2 for that long, errors counted,
-# the node's RSS sampled every 10 s.
+# the node's RSS sampled every 10 s. Needs wrk (Debian package, installed by set-up).
 #
 # Environment: FACETRAIL_BINARY (build/facetrail), VISION_BENCH (build/bench/vision_bench),
 # FACETRAIL_DATA, SECONDS_PER_RUN (20), GALLERY (50), SOAK_SECONDS (0), OUT (out/node-bench).
@@ -28,7 +31,7 @@ die() { echo "node_load: $*" >&2; exit 2; }
 [ -x "$BIN" ] || die "$BIN not built"
 "$BIN" serve --help >/dev/null 2>&1 || die "$BIN has no serve command"
 [ -d "$DATA_SET/lfw-dev/images" ] || die "no LFW images in $DATA_SET/lfw-dev (set FACETRAIL_DATA)"
-command -v node >/dev/null || die "node (>= 20) is required for the load client"
+command -v wrk >/dev/null || die "wrk is required (apt-get install wrk; scripts/install_deps.sh)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -91,7 +94,17 @@ for f in sorted(os.listdir(d)):
 for name, files in [(k, v) for k, v in sorted(by.items()) if len(v) >= 2][:n]:
     print(name, files[0], files[1], sep="\t")
 PY
-cut -f1,3 "$W/plan" >"$W/probes"
+# Request bodies, built before any clock starts: one JSON object per line and mode.
+python3 - "$W/plan" "$W/bodies-verify" "$W/bodies-search" <<'PY'
+import base64, json, sys
+with open(sys.argv[1]) as plan, open(sys.argv[2], "w") as v, open(sys.argv[3], "w") as s:
+    for n, line in enumerate(plan):
+        name, _ref, probe = line.rstrip("\n").split("\t")
+        image = base64.b64encode(open(probe, "rb").read()).decode()
+        common = {"image": image, "purpose": "robbery", "case_number": f"BENCH-{n}"}
+        print(json.dumps({**common, "identity_id": name}), file=v)
+        print(json.dumps({**common, "legal_authority": "bench warrant"}), file=s)
+PY
 mkdir -p "$W/probe-images"
 while IFS=$'\t' read -r name ref probe; do ln -sf "$(realpath "$probe")" "$W/probe-images/$(basename "$probe")"; done <"$W/plan"
 
@@ -106,9 +119,13 @@ run_at() {  # label cpus concurrency
     touch "$W/enrolled"
   fi
   for mode in verify search; do
-    taskset -c "$( [ "$cpus" = 0 ] && echo 1 || echo 0,1)" node bench/node_load_client.mjs --url "$URL" \
-      --mode "$mode" --tokens "$W/tokens" --probes "$W/probes" --seconds "$RUN_S" --concurrency "$c" \
-      | tee "$OUT/$mode-$label.json"
+    taskset -c "$( [ "$cpus" = 0 ] && echo 1 || echo 0,1)" \
+      wrk -t "$c" -c "$c" -d "${RUN_S}s" --timeout 10s -s bench/node_load.lua "$URL/v1/$mode" \
+        -- "$W/bodies-$mode" "$W/tokens" >"$OUT/wrk-$mode-$label.txt"
+    grep '^{' "$OUT/wrk-$mode-$label.txt" | python3 -c '
+import json, sys
+r = json.load(sys.stdin); r["mode"] = sys.argv[1]; r["concurrency"] = int(sys.argv[2]); print(json.dumps(r))' \
+      "$mode" "$c" | tee "$OUT/$mode-$label.json"
     curl -sf "$URL/metrics" >"$OUT/metrics-$mode-$label.txt" || die "metrics of $mode-$label"
   done
   stop_node
@@ -123,8 +140,22 @@ fi
 
 if [ "$SOAK_SECONDS" -gt 0 ]; then
   start_node 0,1
-  node bench/node_load_client.mjs --url "$URL" --mode verify --tokens "$W/tokens" --probes "$W/probes" \
-    --seconds "$SOAK_SECONDS" --concurrency 2 --pid "$NODE_PID" --rss-every 10 | tee "$OUT/soak.json"
+  (  # the node's RSS every 10 s while wrk runs
+    t=0
+    while kill -0 "$NODE_PID" 2>/dev/null; do
+      echo "$t $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$NODE_PID/status")"
+      sleep 10; t=$((t + 10))
+    done
+  ) >"$OUT/soak-rss.txt" &
+  RSS_PID=$!
+  wrk -t 2 -c 2 -d "${SOAK_SECONDS}s" --timeout 10s -s bench/node_load.lua "$URL/v1/verify" \
+    -- "$W/bodies-verify" "$W/tokens" >"$OUT/wrk-soak.txt"
+  kill "$RSS_PID" 2>/dev/null || true
+  grep '^{' "$OUT/wrk-soak.txt" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+r["rss_kib"] = [{"t": int(t), "kib": int(k)} for t, k in (l.split() for l in open(sys.argv[1]) if len(l.split()) == 2)]
+print(json.dumps(r))' "$OUT/soak-rss.txt" | tee "$OUT/soak.json"
   stop_node
 fi
 

@@ -17,7 +17,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libhnswlib-dev
   libturbojpeg0-dev libpng-dev prometheus-cpp-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev sqlite3
+  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev sqlite3 wrk
   # model conversion (setup time only)
   python3 python3-onnx python3-numpy python3-flatbuffers
   # browser tests

@@ -2,19 +2,20 @@
 
 #include <sodium.h>
 
+#include <array>
+
 namespace facetrail {
 namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int B64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// Character -> 6-bit value; 0xff for every byte outside the alphabet ('=' included).
+constexpr std::array<uint8_t, 256> kB64Rev = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(0xff);
+  for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kB64[i])] = static_cast<uint8_t>(i);
+  return t;
+}();
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -55,34 +56,37 @@ std::string Base64Encode(std::string_view bytes) {
 
 StatusOr<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return InvalidArgumentError("base64: length is not a multiple of 4");
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int pad = 0;
-    if (last) {
-      if (text[i + 3] == '=') pad = (text[i + 2] == '=') ? 2 : 1;
-    }
-    uint32_t v = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      int d;
-      if (j >= 4 - pad) {
-        d = 0;
-      } else {
-        d = B64Value(c);
-        if (d < 0) return InvalidArgumentError("base64: invalid character");
-      }
-      v = (v << 6) | static_cast<uint32_t>(d);
-    }
-    out += static_cast<char>((v >> 16) & 0xff);
-    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(v & 0xff);
+  if (text.empty()) return std::string();
+  const auto* in = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t quads = text.size() / 4;
+  int pad = 0;
+  if (text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
+  std::string out(quads * 3 - static_cast<size_t>(pad), '\0');
+  auto* o = reinterpret_cast<uint8_t*>(out.data());
+  // Every quad but a padded last one: table lookups, no branch per character. An invalid
+  // character maps to 0xff, whose high bits survive the OR and fail the whole input.
+  const size_t full = pad == 0 ? quads : quads - 1;
+  uint32_t bad = 0;
+  for (size_t q = 0; q < full; ++q, in += 4, o += 3) {
+    const uint32_t a = kB64Rev[in[0]], b = kB64Rev[in[1]], c = kB64Rev[in[2]], d = kB64Rev[in[3]];
+    bad |= a | b | c | d;
+    const uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    o[0] = static_cast<uint8_t>(v >> 16);
+    o[1] = static_cast<uint8_t>(v >> 8);
+    o[2] = static_cast<uint8_t>(v);
+  }
+  if (pad > 0) {
+    const uint32_t a = kB64Rev[in[0]], b = kB64Rev[in[1]], c = pad == 1 ? kB64Rev[in[2]] : 0;
+    bad |= a | b | c;
+    const uint32_t v = (a << 18) | (b << 12) | (c << 6);
     // Canonical form: the bits dropped by padding must be zero.
-    if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0)) {
+    if ((bad & 0xc0) == 0 && (pad == 1 ? (v & 0xff) : (v & 0xffff)) != 0) {
       return InvalidArgumentError("base64: non-canonical trailing bits");
     }
+    o[0] = static_cast<uint8_t>(v >> 16);
+    if (pad == 1) o[1] = static_cast<uint8_t>(v >> 8);
   }
+  if ((bad & 0xc0) != 0) return InvalidArgumentError("base64: invalid character");
   return out;
 }
 
