@@ -1,5 +1,9 @@
 #include "node/entry_index.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "core/thread_annotations.h"
@@ -8,7 +12,6 @@
 
 namespace facetrail::node {
 namespace {
-
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS entries (
@@ -22,11 +25,26 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_by_case ON entries(case_number) WHERE case_number != '';
 )sql";
 
+// Writes happen on one background thread, in batches (one transaction each), so a request
+// does not wait for the index: it is derived state and its write cost ~0.1 ms per query
+// (docs/benchmarks.md "Node API"). Every read first waits until every Add that returned
+// before it is committed, so readers never see the index behind the log.
 class SqliteEntryIndex final : public EntryIndex {
  public:
-  explicit SqliteEntryIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit SqliteEntryIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {
+    writer_ = std::thread([this] { WriteLoop(); });
+  }
+  ~SqliteEntryIndex() override {
+    {
+      std::lock_guard<std::mutex> l(q_mu_);
+      stop_ = true;
+    }
+    q_cv_.notify_all();
+    writer_.join();  // drains what was queued first
+  }
 
   StatusOr<uint64_t> IndexedCount() override {
+    FT_RETURN_IF_ERROR(WaitCommitted());
     MutexLock lock(&mu_);
     FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
         "SELECT COUNT(*), COALESCE(MAX(log_index) + 1, 0) FROM entries"));
@@ -38,16 +56,17 @@ class SqliteEntryIndex final : public EntryIndex {
   }
 
   Status Add(const IndexedEntry& e) override {
-    MutexLock lock(&mu_);
-    FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
-        "INSERT OR REPLACE INTO entries (log_index, type, case_number, purpose, outcome, result) "
-        "VALUES (?, ?, ?, ?, ?, ?)"));
-    q.Bind(1, static_cast<int64_t>(e.index)).BindText(2, e.type).BindText(3, e.case_number)
-        .BindText(4, e.purpose).BindText(5, e.outcome).BindText(6, e.result);
-    return q.Run();
+    std::unique_lock<std::mutex> l(q_mu_);
+    // Bounded: past kMaxQueued the caller waits for the writer (never unbounded memory).
+    q_cv_.wait(l, [this] { return queue_.size() < kMaxQueued || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    queue_.push_back(e);
+    q_cv_.notify_all();
+    return Status::Ok();
   }
 
   StatusOr<std::vector<uint64_t>> EntriesForCase(std::string_view case_number) override {
+    FT_RETURN_IF_ERROR(WaitCommitted());
     MutexLock lock(&mu_);
     FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
         "SELECT log_index FROM entries WHERE case_number = ? ORDER BY log_index"));
@@ -63,6 +82,7 @@ class SqliteEntryIndex final : public EntryIndex {
 
   StatusOr<std::map<std::string, std::map<std::string, std::map<std::string, int64_t>>>> Counts()
       override {
+    FT_RETURN_IF_ERROR(WaitCommitted());
     MutexLock lock(&mu_);
     FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
         "SELECT type, purpose, outcome, result, COUNT(*) FROM entries "
@@ -81,8 +101,65 @@ class SqliteEntryIndex final : public EntryIndex {
   }
 
  private:
+  static constexpr size_t kMaxQueued = 4096;
+
+  // Until everything queued so far is committed. A failed write makes every later read and
+  // Add fail (kUnavailable): an index missing an entry would give an incomplete case
+  // export. The next start re-indexes from the log.
+  Status WaitCommitted() {
+    std::unique_lock<std::mutex> l(q_mu_);
+    q_cv_.wait(l, [this] { return (queue_.empty() && !writing_) || !error_.ok(); });
+    return error_;
+  }
+
+  void WriteLoop() {
+    std::vector<IndexedEntry> batch;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> l(q_mu_);
+        q_cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stop_ and drained
+        batch.swap(queue_);
+        writing_ = true;
+      }
+      Status s = WriteBatch(batch);
+      batch.clear();
+      {
+        std::lock_guard<std::mutex> l(q_mu_);
+        writing_ = false;
+        if (!s.ok() && error_.ok()) {
+          error_ = UnavailableError("case index write failed (" + s.ToString() +
+                                    "); restart the node to re-index from the audit log");
+        }
+      }
+      q_cv_.notify_all();
+    }
+  }
+
+  Status WriteBatch(const std::vector<IndexedEntry>& batch) {
+    MutexLock lock(&mu_);
+    FT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db_.get(), /*immediate=*/true));
+    for (const IndexedEntry& e : batch) {
+      FT_ASSIGN_OR_RETURN(auto q, db_->Prepare(
+          "INSERT OR REPLACE INTO entries (log_index, type, case_number, purpose, outcome, result) "
+          "VALUES (?, ?, ?, ?, ?, ?)"));
+      q.Bind(1, static_cast<int64_t>(e.index)).BindText(2, e.type).BindText(3, e.case_number)
+          .BindText(4, e.purpose).BindText(5, e.outcome).BindText(6, e.result);
+      FT_RETURN_IF_ERROR(q.Run());
+    }
+    return txn->Commit();
+  }
+
   Mutex mu_;
   std::unique_ptr<SqliteDb> db_ PT_GUARDED_BY(mu_);
+
+  std::mutex q_mu_;
+  std::condition_variable q_cv_;
+  std::vector<IndexedEntry> queue_;  // guarded by q_mu_
+  bool writing_ = false;             // guarded by q_mu_: a batch is being committed
+  bool stop_ = false;                // guarded by q_mu_
+  Status error_;                     // guarded by q_mu_: the first failed write
+  std::thread writer_;
 };
 
 std::string StringAt(const nlohmann::json& j, const char* key) {

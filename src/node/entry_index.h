@@ -4,6 +4,12 @@
 // log entry past the last indexed one, so a crash between an append and its indexing
 // loses nothing.
 //
+// Add() only queues: a background thread commits entries in batches, so requests do not
+// wait for this derived index. Every read waits until each Add that returned before it is
+// committed, so a case export never misses an entry the log already has. A failed write
+// turns every later call into kUnavailable (fail closed: no incomplete exports) until the
+// node restarts and re-indexes from the log.
+//
 // Thread-safety: all methods are safe to call concurrently.
 #ifndef FACETRAIL_NODE_ENTRY_INDEX_H_
 #define FACETRAIL_NODE_ENTRY_INDEX_H_
@@ -46,6 +52,7 @@ class EntryIndex {
   virtual ~EntryIndex() = default;
   // n such that entries 0..n-1 are all indexed (0 when there is a hole).
   virtual StatusOr<uint64_t> IndexedCount() = 0;
+  // Queues `e` (waits only when ~4,096 entries are already queued).
   virtual Status Add(const IndexedEntry& e) = 0;
   virtual StatusOr<std::vector<uint64_t>> EntriesForCase(std::string_view case_number) = 0;
   // type -> purpose -> result -> count over allowed and refused entries ("outcome:result").
