@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <iostream>
 #include <random>
+#include <string>
+#include <vector>
+
+#include "core/sha256_x86.h"
 
 namespace facetrail {
 namespace {
@@ -86,9 +91,81 @@ TEST(HexTest, RoundTrip) {
   EXPECT_FALSE(HexDecode("abc").ok());
 }
 
+// FIPS 180-4 examples (NIST CSRC) and the million-'a' vector; run through the dispatched
+// Sha256 and, where the CPU has it, through the SHA-NI path directly.
 TEST(Sha256Test, KnownDigests) {
-  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::pair<std::string, const char*> v[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {std::string(1000000, 'a'), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+  };
+  for (const auto& [msg, hex] : v) {
+    EXPECT_EQ(Sha256Hex(msg), hex) << "length " << msg.size();
+    if (internal::ShaNiSupported()) {
+      EXPECT_EQ(HexEncode(AsStringView(internal::Sha256ShaNi(msg))), hex) << "length " << msg.size();
+    }
+  }
+}
+
+Sha256Digest Libsodium(std::string_view bytes) {
+  Sha256Digest d;
+  crypto_hash_sha256(d.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return d;
+}
+
+TEST(Sha256Test, ReportsActiveImplementation) {
+  const auto impl = internal::ActiveSha256Impl();
+  std::cout << "[ INFO     ] Sha256 implementation: " << internal::Sha256ImplName(impl) << "\n";
+  EXPECT_EQ(impl == internal::Sha256Impl::kShaNi, internal::ShaNiSupported());
+}
+
+// The dispatched Sha256 agrees with libsodium whatever path is live; boundary lengths
+// (55/56 bytes: one or two padding blocks; 63/64/119/120) are all inside 0..1100.
+TEST(Sha256Test, DispatchedAgreesWithLibsodium) {
+  ASSERT_GE(sodium_init(), 0);
+  std::mt19937_64 rng(20260115);
+  std::string buf(1100, '\0');
+  for (char& c : buf) c = static_cast<char>(rng());
+  for (size_t len = 0; len <= buf.size(); ++len) {
+    std::string_view m(buf.data(), len);
+    ASSERT_EQ(Sha256(m), Libsodium(m)) << "length " << len;
+  }
+}
+
+// Differential test of the SHA-NI code itself against libsodium (an independent
+// implementation): every length 0..1100, random lengths up to 200 KB, one multi-MB input,
+// and start pointers 1..7 bytes past an aligned buffer.
+TEST(Sha256Test, ShaNiAgreesWithLibsodium) {
+  if (!internal::ShaNiSupported()) {
+    GTEST_SKIP() << "CPU has no SHA extensions: the SHA-NI path was not exercised";
+  }
+  ASSERT_GE(sodium_init(), 0);
+  std::mt19937_64 rng(20260116);
+  std::vector<char> buf((size_t{5} << 20) + 8);
+  for (char& c : buf) c = static_cast<char>(rng());
+  const char* base = buf.data();
+  for (size_t len = 0; len <= 1100; ++len) {
+    std::string_view m(base, len);
+    ASSERT_EQ(internal::Sha256ShaNi(m), Libsodium(m)) << "length " << len;
+  }
+  std::uniform_int_distribution<size_t> any_len(0, 200 * 1024);
+  for (int i = 0; i < 200; ++i) {
+    const size_t len = any_len(rng), off = static_cast<size_t>(i % 8);
+    std::string_view m(base + off, len);
+    ASSERT_EQ(internal::Sha256ShaNi(m), Libsodium(m)) << "length " << len << " offset " << off;
+  }
+  for (size_t off = 1; off <= 7; ++off) {
+    for (size_t len : {size_t{0}, size_t{1}, size_t{55}, size_t{56}, size_t{63}, size_t{64},
+                       size_t{65}, size_t{119}, size_t{120}, size_t{1000}, size_t{32768},
+                       size_t{100003}}) {
+      std::string_view m(base + off, len);
+      ASSERT_EQ(internal::Sha256ShaNi(m), Libsodium(m)) << "length " << len << " offset " << off;
+    }
+  }
+  std::string_view big(base + 3, size_t{5} << 20);
+  EXPECT_EQ(internal::Sha256ShaNi(big), Libsodium(big));
 }
 
 }  // namespace
