@@ -13,7 +13,7 @@
 //                          --hub-child) and N simulated nodes, each with its own log key
 //                          and RFC 6962 tree: enrolment + registration, revocation polls
 //                          every kFedPollS, checkpoints (real consistency proofs) every
-//                          kFedCheckpointS, reports every kFedReportS, each request on a
+//                          kFedCheckpointS, signed reports every kFedReportS, each request on a
 //                          new connection as a node polling at such intervals would make.
 //                          Measures, over a kFedWindowS window: the hub process's CPU
 //                          (utime+stime from /proc/PID/stat) and memory (VmRSS, VmHWM),
@@ -48,6 +48,7 @@
 #include "facetrail/merkle.h"
 #include "facetrail/note.h"
 #include "facetrail/release.h"
+#include "facetrail/signed_report.h"
 #include "facetrail/witness.h"
 
 namespace facetrail {
@@ -357,6 +358,7 @@ class HubProcess {
 struct FedNode {
   std::string id, token;
   std::unique_ptr<note::Ed25519Signer> signer;
+  std::unique_ptr<note::Ed25519Signer> report_signer;  // the node's report key (node_key)
   merkle::MemoryTree tree;
   uint64_t cosigned = 0;
   std::optional<release::RevocationList> held;
@@ -383,11 +385,14 @@ void BM_HubFederation(benchmark::State& state) {
       node->id = "agency-" + std::to_string(i);
       auto nk = note::GenerateKey(node->id + ".example/log");
       node->signer = std::move(*note::Ed25519Signer::FromKey(nk->private_key));
+      auto rk = note::GenerateKey(node->id + ".example/log/report");
+      node->report_signer = std::move(*note::Ed25519Signer::FromKey(rk->private_key));
       auto e = admin.Post("/hub/v1/enrolments", auth, json{{"agency_id", node->id}}.dump(), "application/json");
       if (!e || e->status != 201) std::abort();
       httplib::Headers enrol{{"Authorization", "Bearer " + json::parse(e->body)["enrolment_token"].get<std::string>()}};
       json body = {{"id", node->id}, {"name", node->id}, {"jurisdiction", "sim"},
-                   {"log_key", nk->verifier_key}, {"contact", "sim@example.org"}};
+                   {"log_key", nk->verifier_key}, {"node_key", rk->verifier_key},
+                   {"contact", "sim@example.org"}};
       auto r = admin.Post("/hub/v1/agencies", enrol, body.dump(), "application/json");
       if (!r || r->status != 201) std::abort();
       node->token = json::parse(r->body)["agency_token"].get<std::string>();
@@ -462,11 +467,13 @@ void BM_HubFederation(benchmark::State& state) {
             ok = Witness(c, node);
             checkpoints.fetch_add(1);
           } else {
-            json report = {{"node", node.id + "-node"}, {"agency", node.id},
+            // Signed by the node's report key, as a real node sends it (the hub verifies it).
+            json report = {{"generated_at", "2026-12-04T00:00:00.000000Z"}, {"node", node.id + "-node"}, {"agency", node.id},
                            {"model", {{"id", "mobilefacenet"}, {"sha256", model}}}, {"policy", {{"serial", 1}}},
                            {"usage", {{"verify", {{"robbery", {{"match", node.queries / 2}, {"no_match", node.queries - node.queries / 2}}}}}}}};
             auto r = c.Post(("/hub/v1/agencies/" + node.id + "/report").c_str(),
-                            httplib::Headers{{"Authorization", "Bearer " + node.token}}, report.dump(), "application/json");
+                            httplib::Headers{{"Authorization", "Bearer " + node.token}},
+                            *report::SignReport(report.dump(), *node.report_signer), "text/plain");
             ok = r && r->status == 201;
             reports.fetch_add(1);
           }

@@ -10,7 +10,9 @@
 
 #include "core/env.h"
 #include "facetrail/encoding.h"
+#include "facetrail/note.h"
 #include "facetrail/policy.h"
+#include "facetrail/signed_report.h"
 
 namespace facetrail::hub {
 namespace {
@@ -300,8 +302,41 @@ Reply HubCore::LatestRevocations() {
   return {200, "text/plain; charset=utf-8", *bundle};
 }
 
-Reply HubCore::PostReport(std::string_view token, const std::string& id, std::string_view body) {
-  auto j = ParseObject(body);
+Reply HubCore::PostReport(std::string_view token, const std::string& id, std::string_view body,
+                          std::string_view content_type) {
+  const bool is_signed = content_type.rfind("text/plain", 0) == 0;
+  if (!is_signed && content_type.rfind("application/json", 0) != 0) {
+    return ErrorReply(InvalidArgumentError("a report is a signed note (text/plain) or JSON (application/json)"));
+  }
+  MutexLock lock(&mu_);
+  if (!IsAgency(token, id)) return ErrorReply(UnauthenticatedError("the agency token is required"));
+  auto agency = store_->AgencyById(id);
+  if (!agency.ok()) return ErrorReply(agency.status());
+  if (!*agency) return ErrorReply(NotFoundError("no agency " + id));
+  const std::string& node_key = (*agency)->node_key;
+  StoredReport stored;
+  std::string json_text(body);
+  if (is_signed) {
+    if (node_key.empty()) {
+      return ErrorReply(FailedPreconditionError("agency " + id + " registered no node_key to check a signed report"));
+    }
+    auto verifier = note::Ed25519Verifier::FromKey(node_key);
+    if (!verifier.ok()) return ErrorReply(verifier.status().WithContext("node_key"));
+    auto opened = report::OpenSignedReport(body, **verifier);
+    if (!opened.ok()) {
+      // A valid note by another key is as unauthenticated as a bad signature by this one.
+      Status s = opened.status();
+      if (s.code() == StatusCode::kUnauthenticated) s = DataLossError(s.message());
+      return ErrorReply(s.WithContext("signed report"));
+    }
+    json_text = std::move(*opened);
+    stored.signed_by_node = true;
+    stored.note = std::string(body);
+  } else if (!node_key.empty()) {
+    return ErrorReply(FailedPreconditionError("agency " + id + " has a node_key: its reports must be signed "
+                                              "(POST the node's GET /v1/report/signed as text/plain)"));
+  }
+  auto j = ParseObject(json_text);
   if (!j.ok()) return ErrorReply(j.status());
   // The node's /v1/report names its agency; a report filed under another agency is refused.
   if (!j->contains("agency") || !(*j)["agency"].is_string() || (*j)["agency"].get<std::string>() != id) {
@@ -310,11 +345,37 @@ Reply HubCore::PostReport(std::string_view token, const std::string& id, std::st
   if (j->contains("usage") && !(*j)["usage"].is_object()) {
     return ErrorReply(InvalidArgumentError("\"usage\" must be an object"));
   }
-  MutexLock lock(&mu_);
-  if (!IsAgency(token, id)) return ErrorReply(UnauthenticatedError("the agency token is required"));
-  Status s = store_->AddReport(id, j->dump(), NowSeconds());
+  stored.generated_at = j->contains("generated_at") && (*j)["generated_at"].is_string()
+                            ? (*j)["generated_at"].get<std::string>()
+                            : "";
+  if (stored.signed_by_node) {
+    // A signed report must say when it was made, and a node never goes back in time: an
+    // old signed report replayed (even with the agency token) cannot hide newer counts.
+    // RFC 3339 UTC with fixed-width fields compares as text.
+    if (stored.generated_at.size() < 20 || stored.generated_at.back() != 'Z') {
+      return ErrorReply(InvalidArgumentError("a signed report needs \"generated_at\" (RFC 3339 UTC)"));
+    }
+    auto latest = store_->LatestReport(id);
+    if (!latest.ok()) return ErrorReply(latest.status());
+    if (*latest && (*latest)->signed_by_node && stored.generated_at < (*latest)->generated_at) {
+      return ErrorReply(FailedPreconditionError("signed report generated at " + stored.generated_at +
+                                                " is older than the one held (" + (*latest)->generated_at + ")"));
+    }
+  }
+  stored.received_at = NowSeconds();
+  stored.json = j->dump();
+  Status s = store_->AddReport(id, stored);
   if (!s.ok()) return ErrorReply(s);
-  return JsonReply(201, {{"stored", true}});
+  return JsonReply(201, {{"stored", true}, {"signed", stored.signed_by_node}});
+}
+
+Reply HubCore::LatestReport(const std::string& id) {
+  MutexLock lock(&mu_);
+  auto r = store_->LatestReport(id);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (!*r) return ErrorReply(NotFoundError("no report from agency " + id));
+  if ((*r)->signed_by_node) return {200, "text/plain; charset=utf-8", (*r)->note};
+  return {200, "application/json", (*r)->json};
 }
 
 Reply HubCore::PostDisclosure(std::string_view token, const std::string& id, std::string_view body) {

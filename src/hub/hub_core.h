@@ -56,7 +56,15 @@ class HubCore {
   Reply LatestRelease(const std::string& policy_sha256 = "") EXCLUDES(snap_mu_);
   Reply PostRevocations(std::string_view token, std::string_view bundle) EXCLUDES(mu_);
   Reply LatestRevocations() EXCLUDES(snap_mu_);
-  Reply PostReport(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);
+  // A node's accountability report. `content_type` text/plain: a signed report
+  // (facetrail/signed_report.h), verified under the agency's node_key, whose generated_at
+  // may not go back in time. application/json: an unsigned report, refused once the agency
+  // has a node_key (fail closed), accepted and shown as unsigned otherwise.
+  Reply PostReport(std::string_view token, const std::string& id, std::string_view body,
+                   std::string_view content_type) EXCLUDES(mu_);
+  // GET /hub/v1/agencies/{id}/report: the latest report as the node sent it (the signed
+  // note, text/plain; or the JSON of an unsigned one), so anyone can check its signature.
+  Reply LatestReport(const std::string& id) EXCLUDES(mu_);
   Reply PostDisclosure(std::string_view token, const std::string& id, std::string_view body) EXCLUDES(mu_);
   // POST /hub/v1/witness/add-checkpoint (C2SP tlog-witness wire format).
   Reply AddCheckpoint(std::string_view body) EXCLUDES(mu_);

@@ -188,8 +188,9 @@ class HubServerImpl final : public HubServer {
       Send(s, c->SetSuspended(BearerToken(q), q.matches[1], false, q.body));
     });
     server_.Post(R"(/hub/v1/agencies/([^/]+)/report)", [c](Req q, Res s) {
-      Send(s, c->PostReport(BearerToken(q), q.matches[1], q.body));
+      Send(s, c->PostReport(BearerToken(q), q.matches[1], q.body, q.get_header_value("Content-Type")));
     });
+    server_.Get(R"(/hub/v1/agencies/([^/]+)/report)", [c](Req q, Res s) { Send(s, c->LatestReport(q.matches[1])); });
     server_.Post(R"(/hub/v1/agencies/([^/]+)/disclosure)", [c](Req q, Res s) {
       Send(s, c->PostDisclosure(BearerToken(q), q.matches[1], q.body));
     });

@@ -86,6 +86,7 @@ Reply HubCore::Portal() {
   for (const auto& a : *agencies) {
     json reports = json::array();
     json last_report = nullptr;
+    bool last_signed = false;
     auto rs = store_->Reports(a.id, kReportsPerAgency);
     if (rs.ok()) {
       for (const auto& r : *rs) {
@@ -93,6 +94,9 @@ Reply HubCore::Portal() {
         if (j.is_discarded()) continue;
         json c = Counts(j);
         c["received_at"] = FormatRfc3339(r.received_at);
+        c["generated_at"] = r.generated_at.empty() ? json(nullptr) : json(r.generated_at);
+        c["signed"] = r.signed_by_node;
+        last_signed = r.signed_by_node;
         reports.push_back(std::move(c));
         last_report = std::move(j);
       }
@@ -156,6 +160,8 @@ Reply HubCore::Portal() {
                             {"suspended_reason", a.suspended_reason}, {"release", running},
                             {"policy_published", policy_published},
                             {"disclosure_published", disclosure_published},
+                            {"node_key", a.node_key.empty() ? json(nullptr) : json(a.node_key)},
+                            {"report_signed", last_report.is_object() && last_signed},
                             {"checkpoint", checkpoint}, {"reports", reports}});
   }
   json out = {{"generated_at", FormatRfc3339(now)},

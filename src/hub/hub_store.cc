@@ -27,12 +27,35 @@ CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, agency T
   raised_at INTEGER NOT NULL, UNIQUE(agency, kind, evidence_b));
 CREATE TABLE IF NOT EXISTS reports(id INTEGER PRIMARY KEY AUTOINCREMENT, agency TEXT NOT NULL,
   received_at INTEGER NOT NULL, json TEXT NOT NULL);
+-- Columns added after the first release are in Migrate(), for hub.db files that predate them.
 CREATE INDEX IF NOT EXISTS reports_by_agency ON reports(agency, id);
 )sql";
 
 constexpr const char* kAgencyColumns =
     "id, name, jurisdiction, log_key, log_origin, node_key, contact, registered_at, suspended, "
     "suspended_reason, disclosure_sha256";
+
+// Adds `column` (with its SQL declaration) to `table` unless it is there already.
+Status AddColumnIfMissing(SqliteDb* db, std::string_view table, std::string_view column,
+                          std::string_view declaration) {
+  FT_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?"));
+  st.BindText(1, table).BindText(2, column);
+  FT_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row && st.Int(0) > 0) return Status::Ok();
+  // Names and declarations are constants of this file, never input.
+  return db->Exec("ALTER TABLE " + std::string(table) + " ADD COLUMN " + std::string(column) + " " +
+                  std::string(declaration));
+}
+
+// Schema changes since the first hub.db format, applied at every open (idempotent).
+Status Migrate(SqliteDb* db) {
+  // Signed reports (facetrail/signed_report.h): whether the node's report key signed it,
+  // the signed note as received, and the report's own generated_at (replay check).
+  FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "signed", "INTEGER NOT NULL DEFAULT 0"));
+  FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "note", "TEXT NOT NULL DEFAULT ''"));
+  FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "generated_at", "TEXT NOT NULL DEFAULT ''"));
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -41,6 +64,7 @@ StatusOr<std::unique_ptr<HubStore>> HubStore::Open(const std::string& path) {
   FT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL").WithContext(path));
   FT_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL").WithContext(path));
   FT_RETURN_IF_ERROR(db->Exec(kSchemaSql).WithContext(path));
+  FT_RETURN_IF_ERROR(Migrate(db.get()).WithContext(path));
   return std::unique_ptr<HubStore>(new HubStore(std::move(db)));
 }
 
@@ -261,22 +285,45 @@ StatusOr<std::vector<Alert>> HubStore::Alerts() {
   return out;
 }
 
-Status HubStore::AddReport(const std::string& agency, const std::string& json, int64_t now) {
-  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO reports(agency, received_at, json) VALUES(?,?,?)"));
-  return st.BindText(1, agency).Bind(2, now).BindText(3, json).Run();
+Status HubStore::AddReport(const std::string& agency, const StoredReport& r) {
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO reports(agency, received_at, json, signed, note, "
+                                            "generated_at) VALUES(?,?,?,?,?,?)"));
+  return st.BindText(1, agency).Bind(2, r.received_at).BindText(3, r.json).Bind(4, int64_t{r.signed_by_node})
+      .BindText(5, r.note).BindText(6, r.generated_at).Run();
 }
 
 StatusOr<std::vector<StoredReport>> HubStore::Reports(const std::string& agency, int limit) {
-  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT received_at, json FROM (SELECT id, received_at, json FROM "
-                                            "reports WHERE agency = ? ORDER BY id DESC LIMIT ?) ORDER BY id"));
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT received_at, json, signed, generated_at FROM (SELECT id, "
+                                            "received_at, json, signed, generated_at FROM reports WHERE "
+                                            "agency = ? ORDER BY id DESC LIMIT ?) ORDER BY id"));
   st.BindText(1, agency).Bind(2, int64_t{limit});
   std::vector<StoredReport> out;
   while (true) {
     FT_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back({st.Int(0), st.Text(1)});
+    StoredReport r;
+    r.received_at = st.Int(0);
+    r.json = st.Text(1);
+    r.signed_by_node = st.Int(2) != 0;
+    r.generated_at = st.Text(3);
+    out.push_back(std::move(r));
   }
   return out;
+}
+
+StatusOr<std::optional<StoredReport>> HubStore::LatestReport(const std::string& agency) {
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT received_at, json, signed, note, generated_at FROM reports "
+                                            "WHERE agency = ? ORDER BY id DESC LIMIT 1"));
+  st.BindText(1, agency);
+  FT_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<StoredReport>();
+  StoredReport r;
+  r.received_at = st.Int(0);
+  r.json = st.Text(1);
+  r.signed_by_node = st.Int(2) != 0;
+  r.note = st.Text(3);
+  r.generated_at = st.Text(4);
+  return std::optional<StoredReport>(std::move(r));
 }
 
 }  // namespace facetrail::hub

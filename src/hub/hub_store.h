@@ -44,6 +44,9 @@ struct Alert {
 struct StoredReport {
   int64_t received_at = 0;
   std::string json;
+  bool signed_by_node = false;  // verified under the agency's node_key when received
+  std::string note;             // the signed report as received ("" for unsigned ones)
+  std::string generated_at;     // the report's own "generated_at" (RFC 3339), "" if none
 };
 
 class HubStore {
@@ -93,9 +96,11 @@ class HubStore {
   Status AddAlert(const Alert& a);
   StatusOr<std::vector<Alert>> Alerts();
 
-  Status AddReport(const std::string& agency, const std::string& json, int64_t now);
-  // The latest `limit` reports of `agency`, oldest first.
+  Status AddReport(const std::string& agency, const StoredReport& report);
+  // The latest `limit` reports of `agency`, oldest first; `note` is not read (LatestReport
+  // has it).
   StatusOr<std::vector<StoredReport>> Reports(const std::string& agency, int limit);
+  StatusOr<std::optional<StoredReport>> LatestReport(const std::string& agency);
 
  private:
   explicit HubStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

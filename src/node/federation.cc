@@ -118,6 +118,22 @@ Status Federation::ApplyRevocationBundle(std::string_view bundle) {
 
 Status Federation::PushRevocations(std::string_view bundle) { return ApplyRevocationBundle(bundle); }
 
+void Federation::PolicyInstalled(std::string_view bundle) {
+  const std::string sha = Sha256Hex(bundle);
+  {
+    MutexLock lock(&mu_);
+    if (release_ && release_->policy_bundle_sha256 != sha) {
+      release_policy_mismatch_ = "the installed policy bundle " + sha + " is not the one release " +
+                                 release_->release_id + " pins (" + release_->policy_bundle_sha256 + ")";
+    }
+  }
+  {
+    std::lock_guard<std::mutex> l(loop_mu_);
+    poll_now_ = true;
+  }
+  loop_cv_.notify_all();
+}
+
 Status Federation::Poll() {
   Status release_status = Status::Ok();
   auto local = HashLocal();
@@ -140,7 +156,7 @@ Status Federation::Poll() {
         auto still = release::VerifyRelease(release_bundle_, *authority_, *local);
         release_policy_mismatch_ = still.ok() ? "" : still.status().message();
       }
-      if (!fetched->has_value() && !release_) {
+      if (!fetched->has_value() && (!release_ || !release_policy_mismatch_.empty())) {
         release_status = NotFoundError("the hub has no release pinning this node's policy bundle " +
                                        *local->policy_bundle_sha256);
       }

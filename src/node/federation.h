@@ -78,6 +78,7 @@ class Federation final : public FederationGate {
   Status CheckQuery() override;
   FederationStatus Describe() const override;
   Status PushRevocations(std::string_view bundle) override;
+  void PolicyInstalled(std::string_view bundle) override;
 
   // One poll of the hub: the release for the node's policy, then the revocation list.
   // Counts as successful (resets the grace period) only if both documents were fetched and
@@ -134,7 +135,8 @@ class Federation final : public FederationGate {
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
-  bool stop_ = false;  // guarded by loop_mu_
+  bool stop_ = false;      // guarded by loop_mu_
+  bool poll_now_ = false;  // guarded by loop_mu_: a new policy wants a release at once
   std::thread thread_;
 };
 

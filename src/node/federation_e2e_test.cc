@@ -1,10 +1,11 @@
-// The federation end to end over loopback (issue 6): one hub and three agency nodes, each
-// with its own log key, audit log, agency, policy and release. Releases are published and
-// adopted, officers' queries flow, every node's checkpoints are cosigned by the hub
-// witness, the portal JSON shows each agency (release, policy, disclosure, checkpoint,
-// query counts); a revoked model makes every node refuse queries within a few poll
-// intervals (1 s); and one node whose log is rewritten (an entry dropped, the history
-// re-signed with the same key) is caught by the hub as a split view that the portal shows.
+// The federation end to end over loopback (issue 6): one hub and ten agency nodes (three
+// under ASan, below), each with its own log key, audit log, agency, policy and release.
+// Releases are published and adopted, officers' queries flow, every node's checkpoints are
+// cosigned by the hub witness, the portal JSON shows each agency (release, policy,
+// disclosure, checkpoint, signed query counts); a revoked model makes every node refuse
+// queries within a few poll intervals (1 s); and one node whose log is rewritten (an entry
+// dropped, the history re-signed with the same key) is caught by the hub as a split view
+// that the portal shows.
 // Real engine, real LFW images, real signatures, real SQLite. Skips without models/data.
 #include <gtest/gtest.h>
 
@@ -18,6 +19,20 @@ namespace {
 using namespace testing;  // NOLINT
 
 constexpr int64_t kPollSeconds = 1;
+
+// Ten nodes (the issue's N for tests) in the release build; three under ASan, where each
+// node's start (engine queries, release hashing, ten HTTP servers polling at once) is ~30x
+// slower and ten took five minutes of CI for no extra memory-safety coverage.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FACETRAIL_E2E_UNDER_ASAN 1
+#endif
+#endif
+#ifdef FACETRAIL_E2E_UNDER_ASAN
+constexpr size_t kFederationNodes = 3;
+#else
+constexpr size_t kFederationNodes = 10;
+#endif
 
 // Rewrites the node's audit log in place: the same entries minus the first query entry,
 // signed by the node's own key, so that the node's next start brings it back to the size
@@ -55,15 +70,17 @@ void RewriteLogDroppingOneQuery(const fs::path& node_dir) {
   ASSERT_TRUE((*forged)->Checkpoint().ok());
 }
 
-TEST(FederationE2eTest, HubAndThreeNodes) {
+TEST(FederationE2eTest, HubAndAgencyNodes) {
   hub::testing::TempDir dir;
   FederationAssets assets;
   assets.Load(dir.path());
   if (!assets.skip.empty()) GTEST_SKIP() << assets.skip;
-  ASSERT_GE(assets.people.size(), 3u);
+  constexpr size_t kNodes = kFederationNodes;
+  ASSERT_GE(assets.people.size(), kNodes);
   TestHub hub(dir.path() + "/hub", Clock::Real());
 
-  const std::vector<std::string> agencies = {"pd-a", "pd-b", "pd-c"};
+  std::vector<std::string> agencies;
+  for (size_t i = 0; i < kNodes; ++i) agencies.push_back(std::string("pd-") + static_cast<char>('a' + i));
   std::vector<std::unique_ptr<FedNode>> nodes;
   std::vector<std::string> probes;
   for (size_t i = 0; i < agencies.size(); ++i) {
@@ -109,6 +126,7 @@ TEST(FederationE2eTest, HubAndThreeNodes) {
     const std::string id = a["id"];
     EXPECT_EQ(a["release"]["release_id"], "rel-" + id) << a.dump();
     EXPECT_EQ(a["policy_published"], true) << id;
+    EXPECT_EQ(a["report_signed"], true) << id;
     EXPECT_EQ(a["suspended"], false) << id;
     ASSERT_TRUE(a["checkpoint"].is_object()) << a.dump();
     EXPECT_GE(a["checkpoint"]["size"].get<uint64_t>(), 5u) << id;
@@ -139,6 +157,7 @@ TEST(FederationE2eTest, HubAndThreeNodes) {
   // pd-c's log is rewritten and re-signed with its own key; its restarted node sends the
   // forged checkpoint to the hub, which keeps both notes as a split view.
   FedNode& c = *nodes[2];
+  ASSERT_EQ(c.options.agency, "pd-c");
   ASSERT_TRUE(c.node->service()->log()->Checkpoint().ok());
   c.fed->Stop();
   ASSERT_TRUE(c.fed->Witness().ok()) << c.fed->Witness().ToString();

@@ -5,7 +5,6 @@
 
 #include "core/env.h"
 #include "node/federation.h"
-#include "node/report_json.h"
 
 namespace facetrail::node {
 
@@ -21,10 +20,10 @@ Status Federation::PostReport() {
     node = node_;
   }
   if (node == nullptr) return FailedPreconditionError("federation: no node attached");
-  FT_ASSIGN_OR_RETURN(UsageReport report, node->Report(RequestMeta{}));
-  report.federation = Describe();
-  return hub_->Post("/hub/v1/agencies/" + options_.agency + "/report", UsageReportJson(report),
-                    "application/json");
+  // Signed by the node's report key: the hub checks it against the agency's node_key.
+  FT_ASSIGN_OR_RETURN(std::string signed_report, node->SignedReport(RequestMeta{}));
+  return hub_->Post("/hub/v1/agencies/" + options_.agency + "/report", signed_report,
+                    "text/plain; charset=utf-8");
 }
 
 Status Federation::PostDisclosure() {
@@ -106,8 +105,12 @@ void Federation::Loop() {
       std::unique_lock<std::mutex> l(loop_mu_);
       // Wakes often enough to notice a ManualClock step or a new checkpoint; the clock,
       // not this wait, decides when a poll or report is due.
-      loop_cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_; });
+      loop_cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_ || poll_now_; });
       if (stop_) return;
+      if (poll_now_) {
+        poll_now_ = false;
+        next_poll = 0;
+      }
     }
     const int64_t now = clock_->NowMicros();
     if (now >= next_poll) {

@@ -4,10 +4,14 @@
 // the one it holds (also after a restart); refuses queries with 403 once its model is
 // revoked (polled, within one poll interval of a ManualClock) or its agency suspended
 // (pushed); fails closed when the hub is out for longer than the grace period and reopens
-// when it is back. Skips with a message when the models or FACETRAIL_DATA are absent.
+// when it is back. Reports reach the hub signed by the node's report key; unsigned, forged,
+// edited and replayed reports are refused. Skips with a message when the models or
+// FACETRAIL_DATA are absent.
 #include <gtest/gtest.h>
 
+#include "facetrail/signed_report.h"
 #include "node/federation_testutil.h"
+#include "node/report_json.h"
 
 namespace facetrail::node {
 namespace {
@@ -90,6 +94,93 @@ TEST_F(FederationTest, AdoptsReleaseThenAnswersAndReports) {
   EXPECT_EQ(a["reports"].back()["by_purpose"]["robbery"], 2) << a["reports"].dump();
   EXPECT_EQ(a["reports"].back()["by_outcome"]["denied"], 1) << a["reports"].dump();
   EXPECT_EQ(a["reports"].back()["by_outcome"]["match"], 1) << a["reports"].dump();
+  // The report was signed by the node's report key, and anyone can check that.
+  EXPECT_EQ(a["report_signed"], true) << a.dump();
+  EXPECT_EQ(a["reports"].back()["signed"], true);
+  EXPECT_EQ(a["node_key"], n.node->service()->ReportVerifierKey());
+  hub::testing::HttpReply latest = hub_->client->Get("/hub/v1/agencies/" + std::string("pd-a") + "/report");
+  ASSERT_EQ(latest.status, 200) << latest.body;
+  auto report_key = note::Ed25519Verifier::FromKey(n.node->service()->ReportVerifierKey());
+  ASSERT_TRUE(report_key.ok());
+  auto opened = report::OpenSignedReport(latest.body, **report_key);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(json::parse(*opened)["agency"], "pd-a");
+  // The log key did not sign it: reports and checkpoints never share a key.
+  auto log_key = note::Ed25519Verifier::FromKey(n.node->service()->LogVerifierKey());
+  ASSERT_TRUE(log_key.ok());
+  EXPECT_FALSE(report::OpenSignedReport(latest.body, **log_key).ok());
+}
+
+// A new policy installed on a running federated node is not pinned by the adopted release:
+// queries stop at once (not at the next poll) and resume when a release pins it.
+TEST_F(FederationTest, NewPolicyClosesQueriesUntilAReleasePinsIt) {
+  FedNode& n = Node(/*poll_s=*/3600);
+  const LfwIdentity& person = assets_->people[0];
+  std::string probe = n.Enrol(person);
+  hub_->Publish("rel-1", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok());
+  ASSERT_EQ(n.Verify(probe, person.name).first, 200);
+
+  policy::Policy next = testing::TestPolicy(/*serial=*/2);
+  next.agency = "pd-a";
+  auto put = n.node->Client("admin1").Put("/v1/policy", testing::SignBundle(next, n.node->authority()),
+                                          "text/plain");
+  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no reply");
+  auto [s1, b1] = n.Verify(probe, person.name);
+  EXPECT_EQ(s1, 503) << b1.dump();
+  EXPECT_NE(b1["error"]["message"].get<std::string>().find("not the one release rel-1 pins"), std::string::npos)
+      << b1.dump();
+  // The hub has no release for it yet: still closed after a poll.
+  EXPECT_FALSE(n.fed->Poll().ok());
+  EXPECT_EQ(n.Verify(probe, person.name).first, 503);
+  hub_->Publish("rel-2", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok()) << n.fed->Poll().ToString();
+  auto [s2, b2] = n.Verify(probe, person.name);
+  EXPECT_EQ(s2, 200) << b2.dump();
+  EXPECT_EQ(n.Health()["federation"]["release"], "rel-2");
+}
+
+TEST_F(FederationTest, HubRefusesUnsignedForgedAndReplayedReports) {
+  FedNode& n = Node();
+  hub_->Publish("rel-1", *assets_, n.node->dir());
+  ASSERT_TRUE(n.fed->Poll().ok());
+  const std::string path = "/hub/v1/agencies/" + std::string("pd-a") + "/report";
+  auto report = n.node->service()->Report(node::RequestMeta{});
+  ASSERT_TRUE(report.ok());
+  const std::string plain = UsageReportJson(*report);
+  // The agency registered a node_key: an unsigned report is refused.
+  EXPECT_EQ(hub_->client->Post(path, plain, n.token, "application/json").status, 409);
+  // Signed by another key (here: the node's own log key) or edited after signing: 422.
+  auto log_signer = note::Ed25519Signer::FromKey(*note::ReadPrivateKeyFile((n.node->dir() / "node.key").string()));
+  ASSERT_TRUE(log_signer.ok());
+  auto forged = report::SignReport(plain, **log_signer);
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(hub_->client->Post(path, *forged, n.token, "text/plain").status, 422);
+  auto good = n.node->service()->SignedReport(node::RequestMeta{});
+  ASSERT_TRUE(good.ok());
+  std::string edited = *good;
+  size_t at = edited.find("\"verify\"");
+  if (at == std::string::npos) at = edited.find("\"agency\"");
+  ASSERT_NE(at, std::string::npos);
+  edited[at + 1] = 'X';
+  EXPECT_EQ(hub_->client->Post(path, edited, n.token, "text/plain").status, 422);
+  // Another agency's token cannot file it; the right one can.
+  EXPECT_EQ(hub_->client->Post(path, *good, "bad-token", "text/plain").status, 401);
+  EXPECT_EQ(hub_->client->Post(path, *good, n.token, "text/plain").status, 201);
+  // A report made earlier than the one held is a replay: refused.
+  n.node->clock().AdvanceSeconds(3600);
+  auto newer = n.node->service()->SignedReport(node::RequestMeta{});
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(hub_->client->Post(path, *newer, n.token, "text/plain").status, 201);
+  hub::testing::HttpReply replay = hub_->client->Post(path, *good, n.token, "text/plain");
+  EXPECT_EQ(replay.status, 409) << replay.body;
+  EXPECT_NE(replay.body.find("older"), std::string::npos) << replay.body;
+  // Neither a plain text body that is no note nor another content type is stored.
+  EXPECT_EQ(hub_->client->Post(path, plain, n.token, "text/plain").status, 400);
+  EXPECT_EQ(hub_->client->Post(path, plain, n.token, "application/octet-stream").status, 400);
+  json portal = hub_->Portal();
+  ASSERT_EQ(portal["agencies"].size(), 1u);
+  for (const json& r : portal["agencies"][0]["reports"]) EXPECT_EQ(r["signed"], true) << r.dump();
 }
 
 TEST_F(FederationTest, RefusesBadReleasesAndOlderRevocationLists) {

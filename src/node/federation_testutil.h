@@ -33,6 +33,9 @@ class GateProxy final : public FederationGate {
   Status PushRevocations(std::string_view b) override {
     return target ? target->PushRevocations(b) : UnavailableError("federation not opened");
   }
+  void PolicyInstalled(std::string_view b) override {
+    if (target) target->PolicyInstalled(b);
+  }
 };
 
 // Engine, calibration table and disclosure shared by every test of a suite.
@@ -75,7 +78,7 @@ struct FederationAssets {
     disclosure_path = tmp_dir + "/disclosure.json";
     std::ofstream(disclosure_path, std::ios::binary) << doc->dump(2) << "\n";
     for (const LfwIdentity& id : LfwIdentities()) {
-      if (id.images >= 2 && people.size() < 4) people.push_back(id);
+      if (id.images >= 2 && people.size() < 10) people.push_back(id);
     }
   }
 };
@@ -102,13 +105,13 @@ class TestHub {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
 
-  // Registers an agency with the node's log key; returns the agency token.
-  std::string Register(const std::string& id, const std::string& log_vkey) {
-    hub::testing::HttpReply r = client->Post(
-        "/hub/v1/agencies", json{{"id", id}, {"name", id + " police"}, {"jurisdiction", "Testshire"},
-                                 {"log_key", log_vkey}, {"contact", "oversight@" + id + ".example"}}
-                                .dump(),
-        admin);
+  // Registers an agency with the node's log key and report key (node_key; empty: none);
+  // returns the agency token.
+  std::string Register(const std::string& id, const std::string& log_vkey, const std::string& node_vkey = "") {
+    json body{{"id", id}, {"name", id + " police"}, {"jurisdiction", "Testshire"},
+              {"log_key", log_vkey}, {"contact", "oversight@" + id + ".example"}};
+    if (!node_vkey.empty()) body["node_key"] = node_vkey;
+    hub::testing::HttpReply r = client->Post("/hub/v1/agencies", body.dump(), admin);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? r.Json()["agency_token"].get<std::string>() : "";
   }
@@ -157,7 +160,7 @@ struct FedNode {
     o.agency = agency;
     o.federation = &proxy;
     node = std::make_unique<NodeHarness>(o);
-    token = hub.Register(agency, node->service()->LogVerifierKey());
+    token = hub.Register(agency, node->service()->LogVerifierKey(), node->service()->ReportVerifierKey());
     options.hub_url = hub.url();
     options.agency = agency;
     options.agency_token = token;

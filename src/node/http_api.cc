@@ -520,9 +520,19 @@ class HttpApiImpl final : public HttpApi {
     server_.Get("/v1/report", Route("report", [this](const httplib::Request& req, httplib::Response& res) {
       auto r = service_->Report(MetaOf(req));
       if (!r.ok()) return SendError(res, r.status());
-      r->federation = service_->Federation();
       res.set_header("Cache-Control", "no-store");
       res.set_content(UsageReportJson(*r), "application/json");
+    }));
+    // The same report signed by the node's report key (facetrail/signed_report.h), and
+    // that key: what the hub registers as the agency's node_key.
+    server_.Get("/v1/report/signed", Route("report_signed", [this](const httplib::Request& req, httplib::Response& res) {
+      auto r = service_->SignedReport(MetaOf(req));
+      if (!r.ok()) return SendError(res, r.status());
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(*r, "text/plain; charset=utf-8");
+    }));
+    server_.Get("/v1/report/key", Route("report_key", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(service_->ReportVerifierKey() + "\n", "text/plain; charset=utf-8");
     }));
     // The hub pushes a signed revocation list (docs/hub.md); its signature is the authority.
     server_.Post("/v1/federation/revocations",

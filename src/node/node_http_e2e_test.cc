@@ -8,6 +8,7 @@
 #include "core/env.h"
 #include "facetrail/log_store.h"
 #include "facetrail/merkle.h"
+#include "facetrail/signed_report.h"
 #include "node/node_testutil.h"
 
 namespace facetrail::node {
@@ -292,6 +293,22 @@ TEST_F(NodeE2eTest, EnrolVerifySearchReviewExportAndVerifyTheLog) {
   json rj = BodyJson(rep);
   EXPECT_EQ(rj["leads"]["confirmed"], 1);
   EXPECT_EQ(rj["gallery"]["identities"], kGallery - 1);
+  // The signed report says the same and verifies under the key the node publishes (and
+  // not under its log key).
+  auto signed_rep = node_->Client().Get("/v1/report/signed");
+  auto report_key = node_->Client().Get("/v1/report/key");
+  ASSERT_TRUE(signed_rep && report_key);
+  auto rk = note::Ed25519Verifier::FromKey(report_key->body.substr(0, report_key->body.find('\n')));
+  ASSERT_TRUE(rk.ok()) << report_key->body;
+  auto opened = report::OpenSignedReport(signed_rep->body, **rk);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString() << "\n" << signed_rep->body;
+  json sj = json::parse(*opened);
+  EXPECT_EQ(sj["leads"], rj["leads"]);
+  EXPECT_EQ(sj["usage"], rj["usage"]);
+  EXPECT_TRUE(sj["generated_at"].is_string());
+  auto lk = note::Ed25519Verifier::FromKey(node_->service()->LogVerifierKey());
+  ASSERT_TRUE(lk.ok());
+  EXPECT_FALSE(report::OpenSignedReport(signed_rep->body, **lk).ok());
 
   // Per-stage timings (request_trace.h) are exported for the requests above: every verify
   // ran the engine and appended its audit entry; searches with candidates stored leads.

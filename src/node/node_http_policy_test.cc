@@ -214,6 +214,8 @@ TEST_F(NodePolicyTest, EveryEndpointByEveryRole) {
       {"entry", "GET", "/v1/audit/entries/0", "", "", {W::kAuditor, W::kAdmin}},
       {"case_export", "GET", "/v1/cases/C-M/export", "", "", {W::kAuditor, W::kAdmin}},
       {"report", "GET", "/v1/report", "", "", {}},
+      {"report_signed", "GET", "/v1/report/signed", "", "", {}},
+      {"report_key", "GET", "/v1/report/key", "", "", {}},
       {"policy_get", "GET", "/v1/policy", "", "", {}},
       {"policy_put", "PUT", "/v1/policy", bundle, "text/plain", {W::kAdmin}},
   };

@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "facetrail/encoding.h"
+#include "facetrail/signed_report.h"
 #include "node/node_service_impl.h"
+#include "node/report_json.h"
 
 namespace facetrail::node {
 
@@ -407,6 +409,7 @@ StatusOr<CaseExport> NodeServiceImpl::ExportCase(const RequestMeta& meta, std::s
 
 StatusOr<UsageReport> NodeServiceImpl::Report(const RequestMeta& /*meta: the report is public*/) {
   UsageReport r;
+  r.generated_at_micros = clock_->NowMicros();
   r.node_id = options_.node_id;
   r.agency = options_.agency;
   if (options_.engine != nullptr) {
@@ -430,7 +433,13 @@ StatusOr<UsageReport> NodeServiceImpl::Report(const RequestMeta& /*meta: the rep
     FT_ASSIGN_OR_RETURN(auto views, leads_->List(s, "", 1000));
     r.leads_by_state[std::string(LeadStateName(s))] = static_cast<int64_t>(views.size());
   }
+  r.federation = Federation();
   return r;
+}
+
+StatusOr<std::string> NodeServiceImpl::SignedReport(const RequestMeta& meta) {
+  FT_ASSIGN_OR_RETURN(UsageReport r, Report(meta));
+  return report::SignReport(UsageReportJson(r), *report_signer_);
 }
 
 StatusOr<std::string> NodeServiceImpl::ReadTiles(const RequestMeta& meta, std::string_view path) {

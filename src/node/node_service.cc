@@ -64,6 +64,18 @@ Status NodeServiceImpl::Init() {
   FT_RETURN_IF_ERROR(env->WriteStringToFileSync(JoinPath(dir, "node.vkey"),
                                                 log_signer_->VerifierKeyString() + "\n"));
 
+  // The report key: kept apart from the log key, so a key that signs checkpoints signs
+  // nothing else (facetrail/signed_report.h).
+  const std::string report_key_path = JoinPath(dir, "report.key");
+  if (!env->FileExists(report_key_path)) {
+    FT_ASSIGN_OR_RETURN(note::GeneratedKey key, note::GenerateKey(options_.log_origin + "/report"));
+    FT_RETURN_IF_ERROR(note::WritePrivateKeyFile(report_key_path, key.private_key));
+  }
+  FT_ASSIGN_OR_RETURN(std::string rkey, note::ReadPrivateKeyFile(report_key_path));
+  FT_ASSIGN_OR_RETURN(report_signer_, note::Ed25519Signer::FromKey(rkey));
+  FT_RETURN_IF_ERROR(env->WriteStringToFileSync(JoinPath(dir, "report.vkey"),
+                                                report_signer_->VerifierKeyString() + "\n"));
+
   LogStoreOptions lo;
   lo.clock = clock_;
   lo.origin = log_signer_->name();
@@ -106,7 +118,8 @@ Status NodeServiceImpl::Init() {
   }
 
   nlohmann::json details = {{"log_origin", log_signer_->name()},
-                            {"log_key", log_signer_->VerifierKeyString()}};
+                            {"log_key", log_signer_->VerifierKeyString()},
+                            {"report_key", report_signer_->VerifierKeyString()}};
   if (options_.engine != nullptr) {
     details["model"] = {{"id", options_.engine->embedder().id},
                         {"sha256", options_.engine->embedder().sha256}};
@@ -232,6 +245,7 @@ std::optional<policy::Policy> NodeServiceImpl::CurrentPolicy() const {
 }
 
 std::string NodeServiceImpl::LogVerifierKey() const { return log_signer_->VerifierKeyString(); }
+std::string NodeServiceImpl::ReportVerifierKey() const { return report_signer_->VerifierKeyString(); }
 
 StatusOr<uint64_t> NodeServiceImpl::InstallPolicy(const RequestMeta& meta, std::string_view bundle) {
   FT_ASSIGN_OR_RETURN(Principal p, Authorize(meta, {Role::kAdmin}, "install a policy"));
@@ -278,6 +292,9 @@ StatusOr<uint64_t> NodeServiceImpl::InstallPolicyFrom(const AuditActor& actor,
     MutexLock lock(&mu_);
     policy_ = *p;
   }
+  // A federated node runs only a policy its adopted release pins: a new one closes face
+  // queries now, until the hub has a release for it (docs/node.md "Federation").
+  if (options_.federation != nullptr) options_.federation->PolicyInstalled(bundle);
   return Audit(event::kPolicyInstall, actor, "ok", "", d);
 }
 

@@ -8,6 +8,8 @@
 //
 // Files under NodeOptions::data_dir (docs/node.md):
 //   node.key          the node's log-signing key (0600; created on first start)
+//   report.key        the key that signs the node's accountability reports (0600; created
+//                     on first start; the hub's `node_key`); report.vkey beside it
 //   audit/            the audit log (LogStore)
 //   policy.bundle     the current signed use policy
 //   gallery.db users.db leads.db entries.db (derived case index) media.db (see media_store.h)
@@ -72,6 +74,10 @@ class FederationGate {
   virtual FederationStatus Describe() const = 0;
   // A pushed signed revocation list: verified and applied like a polled one.
   virtual Status PushRevocations(std::string_view bundle) = 0;
+  // The node has just installed `bundle` as its policy (durably). Unless the adopted release
+  // pins exactly these bytes, face queries stop at once (not at the next poll) until a
+  // release pinning the new policy is adopted; the hub is asked for one straight away.
+  virtual void PolicyInstalled(std::string_view bundle) = 0;
 };
 
 struct NodeOptions {
@@ -186,6 +192,7 @@ struct CaseExport {
 };
 
 struct UsageReport {
+  int64_t generated_at_micros = 0;  // when the report was made (the node's clock)
   std::string node_id, agency, model_id, model_sha256, detector_id;
   std::optional<policy::Policy> policy;
   float threshold = 0;
@@ -226,6 +233,9 @@ class NodeService {
   virtual StatusOr<AuditEntryWithProof> AuditEntry(const RequestMeta& meta, uint64_t index) = 0;
   virtual StatusOr<CaseExport> ExportCase(const RequestMeta& meta, std::string_view case_number) = 0;
   virtual StatusOr<UsageReport> Report(const RequestMeta& meta) = 0;
+  // The same report as a signed note by the node's report key (facetrail/signed_report.h):
+  // what a federated node posts to the hub, and what anyone can check with ReportVerifierKey.
+  virtual StatusOr<std::string> SignedReport(const RequestMeta& meta) = 0;
   // Entry bundles reveal entries: auditors and admins only. Checkpoint and hash tiles are
   // public (they reveal nothing but hashes).
   virtual StatusOr<std::string> ReadTiles(const RequestMeta& meta, std::string_view path) = 0;
@@ -250,6 +260,7 @@ class NodeService {
 
   virtual std::optional<policy::Policy> CurrentPolicy() const = 0;
   virtual std::string LogVerifierKey() const = 0;
+  virtual std::string ReportVerifierKey() const = 0;
   virtual LogStore* log() = 0;
 };
 

@@ -51,6 +51,7 @@ class NodeServiceImpl final : public NodeService {
   StatusOr<AuditEntryWithProof> AuditEntry(const RequestMeta& meta, uint64_t index) override;
   StatusOr<CaseExport> ExportCase(const RequestMeta& meta, std::string_view case_number) override;
   StatusOr<UsageReport> Report(const RequestMeta& meta) override;
+  StatusOr<std::string> SignedReport(const RequestMeta& meta) override;
   StatusOr<std::string> ReadTiles(const RequestMeta& meta, std::string_view path) override;
   SignedCheckpoint Checkpoint() override;
   StatusOr<uint64_t> InstallPolicy(const RequestMeta& meta, std::string_view bundle) override;
@@ -63,6 +64,7 @@ class NodeServiceImpl final : public NodeService {
   std::optional<FederationStatus> Federation() const override;
   std::optional<policy::Policy> CurrentPolicy() const override;
   std::string LogVerifierKey() const override;
+  std::string ReportVerifierKey() const override;
   LogStore* log() override { return log_.get(); }
 
  private:
@@ -94,6 +96,7 @@ class NodeServiceImpl final : public NodeService {
   AuditContext ContextNow() const;
 
   std::unique_ptr<note::Ed25519Signer> log_signer_;
+  std::unique_ptr<note::Ed25519Signer> report_signer_;  // signs reports only, never checkpoints
   std::unique_ptr<note::Ed25519Verifier> log_verifier_;
   std::unique_ptr<note::Ed25519Verifier> authority_;
   std::unique_ptr<LogStore> log_;

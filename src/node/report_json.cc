@@ -30,7 +30,8 @@ std::string UsageReportJson(const UsageReport& r) {
   json checkpoint = {{"size", r.checkpoint.size},
                      {"root", Base64Encode(AsStringView(r.checkpoint.root))},
                      {"note", r.checkpoint.note}};
-  json j = {{"node", r.node_id}, {"agency", r.agency},
+  json j = {{"generated_at", FormatMicrosRfc3339(r.generated_at_micros)},
+            {"node", r.node_id}, {"agency", r.agency},
             {"model", {{"id", r.model_id}, {"sha256", r.model_sha256}}},
             {"detector", r.detector_id}, {"policy", policy},
             {"threshold", {{"score", r.threshold}, {"target_fmr", r.policy ? r.policy->target_fmr : 0.0}}},

@@ -1,6 +1,7 @@
 // The hub's transparency portal in Debian's chromium: a real `facetrail hub serve` with
-// two registered agencies, reports posted over HTTP, a signed revocation list and a stale
-// log alert; checks that the agencies, the alert and the query plot render. Skips with a
+// two registered agencies, reports posted over HTTP (pd-a's signed by its node key, pd-b's
+// unsigned), a signed revocation list and a stale log alert; checks that the agencies, the
+// report signature state, the alert and the query plot render. Skips with a
 // message when the binary or the browser is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +34,25 @@ function startHub(dir, vkeyFile) {
   });
 }
 
+// The canonical JSON of a signed report (docs/hub.md "Reports"): keys sorted, no white space.
+function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v && typeof v === 'object') {
+    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+// A report signed with `keyFile` by the CLI (`facetrail note sign`), as a node sends it.
+function signReport(dir, keyFile, report) {
+  const textFile = join(dir, 'report.txt');
+  writeFileSync(textFile, 'facetrail-report/v1\n' + canonical(report) + '\n');
+  const r = spawnSync(facetrailBinary(), ['note', 'sign', '--key-file', join(dir, keyFile), textFile],
+                      { encoding: 'utf8' });
+  assert.equal(r.status, 0, `note sign failed: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function post(url, body, token, type = 'application/json') {
   const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': type, Authorization: `Bearer ${token}` } });
   const text = await res.text();
@@ -59,17 +79,25 @@ test('portal renders agencies, an alert and a query plot', async (t) => {
     assert.ok(admin, 'first start prints the admin token');
 
     const tokens = {};
+    // pd-a registers a node key (its reports are signed); pd-b does not (unsigned).
+    const nodeKeyA = keygen(dir, 'pd-a.example/log/report', 'pd-a-report.key');
     for (const [id, name] of [['pd-a', 'Avalon Police'], ['pd-b', 'Brook County Sheriff']]) {
       const logKey = keygen(dir, `${id}.example/log`, `${id}.key`);
-      const r = await post(`${url}/hub/v1/agencies`, JSON.stringify({
-        id, name, jurisdiction: 'Testshire', log_key: logKey, contact: `oversight@${id}.example` }), admin);
+      const reg = { id, name, jurisdiction: 'Testshire', log_key: logKey, contact: `oversight@${id}.example` };
+      if (id === 'pd-a') reg.node_key = nodeKeyA;
+      const r = await post(`${url}/hub/v1/agencies`, JSON.stringify(reg), admin);
       tokens[id] = r.agency_token;
     }
-    for (const [match, noMatch] of [[3, 5], [7, 9], [12, 10]]) {
-      await post(`${url}/hub/v1/agencies/pd-a/report`, JSON.stringify({
-        node: 'node-1', agency: 'pd-a', model: { id: 'mobilefacenet', sha256: '0'.repeat(64) }, policy: { serial: 1 },
-        usage: { verify: { robbery: { match, no_match: noMatch } } } }), tokens['pd-a']);
+    for (const [i, [match, noMatch]] of [[3, 5], [7, 9], [12, 10]].entries()) {
+      const report = {
+        generated_at: `2026-12-04T10:0${i}:00.000000Z`, node: 'node-1', agency: 'pd-a',
+        model: { id: 'mobilefacenet', sha256: '0'.repeat(64) }, policy: { serial: 1 },
+        usage: { verify: { robbery: { match, no_match: noMatch } } } };
+      await post(`${url}/hub/v1/agencies/pd-a/report`, signReport(dir, 'pd-a-report.key', report), tokens['pd-a'],
+                 'text/plain');
     }
+    await post(`${url}/hub/v1/agencies/pd-b/report`, JSON.stringify({
+      node: 'node-1', agency: 'pd-b', usage: { verify: { fraud: { no_match: 1 } } } }), tokens['pd-b']);
     const list = spawnSync(bin, ['hub', 'revoke', '--authority-key-file', join(dir, 'authority.key'),
                                  '--sequence', '1', '--agency', 'pd-b'], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
@@ -92,6 +120,8 @@ test('portal renders agencies, an alert and a query plot', async (t) => {
     assert.match(await rows.nth(0).innerText(), /Avalon Police/);
     assert.ok(await rows.nth(0).locator('.yes').count() >= 1, 'pd-a policy not shown as published');
     assert.match(await rows.nth(1).innerText(), /suspended/);
+    assert.match(await rows.nth(0).innerText(), /signed by the node/);
+    assert.match(await rows.nth(1).innerText(), /unsigned/);
 
     const stale = page.locator('#alerts li[data-kind="stale"]');
     assert.equal(await stale.count(), 2);

@@ -22,6 +22,16 @@ function yesNo(b) {
   return el("span", { class: b ? "yes" : "no" }, b ? "published" : "not published");
 }
 
+// Whether the latest report is the node's own statement (verified under its node_key).
+function reportCell(a) {
+  if (!a.reports || a.reports.length === 0) return el("span", { class: "muted" }, "none");
+  if (a.report_signed) {
+    return el("span", { class: "yes", title: "verified under the agency's node key " + (a.node_key || "") },
+              "signed by the node");
+  }
+  return el("span", { class: "no", title: "no node key registered: the hub cannot check who sent it" }, "unsigned");
+}
+
 function renderAlerts(alerts) {
   const ul = document.getElementById("alerts");
   document.getElementById("alerts-empty").hidden = alerts.length > 0;
@@ -54,6 +64,7 @@ function renderAgencies(agencies) {
       el("td", {}, rel),
       el("td", {}, yesNo(a.policy_published)),
       el("td", {}, yesNo(a.disclosure_published)),
+      el("td", {}, reportCell(a)),
       el("td", {}, cp)));
   }
 }
