@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of `facetrail audit fetch|case` against a real `facetrail serve` over
-# loopback: mirror the node's log, fetch incrementally, verify a case export, and refuse a
-# wrong key, a damaged mirror and a rewritten log (both checkpoints kept as evidence).
+# loopback: mirror the node's log, fetch incrementally, verify a case export, check the log
+# against a real `facetrail hub serve` (its latest witnessed checkpoint and its whole cosigned
+# history), and refuse a wrong key, a damaged mirror and a rewritten log (both checkpoints
+# kept as evidence).
 # Exit codes checked: 0 valid, 1 verification failed, 2 usage/IO. Skips (exit 77) when the
 # converted models are absent. Usage: tests/audit_fetch_cli_test.sh path/to/facetrail
 set -euo pipefail
@@ -12,8 +14,10 @@ MODELS=${FACETRAIL_MODELS_DIR:-$ROOT/models}
 if [ ! -f "$MODELS/manifest.json" ]; then echo "SKIP: no converted models in $MODELS"; exit 77; fi
 T=$(mktemp -d /tmp/facetrail_auditcli_XXXXXX)
 NPID=
+HPID=
 cleanup() {
   if [ -n "$NPID" ]; then kill "$NPID" 2>/dev/null || true; wait "$NPID" 2>/dev/null || true; fi
+  if [ -n "$HPID" ]; then kill "$HPID" 2>/dev/null || true; wait "$HPID" 2>/dev/null || true; fi
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -107,6 +111,58 @@ SIZE2=$(jget 'd["size"]')
 # Without a token: hash tiles only, still verified.
 expect_rc 0 "$FT" audit fetch --node "$URL" --key log.vkey
 [ "$(jget 'd["entries_checked"]')" = False ] || fail "no-token fetch: $(cat out.json)"
+
+# The hub: register the agency with the log key, have its witness cosign two of the node's
+# checkpoints (C2SP tlog-witness requests from a small client here: this node is
+# standalone), then check the log against the hub's latest and its whole history.
+"$FT" hub serve --data hub --listen 127.0.0.1:0 --authority-key-file authority.vkey > hub.json 2> hub.log &
+HPID=$!
+for _ in $(seq 1 100); do [ -s hub.json ] && break; sleep 0.1; done
+[ -s hub.json ] || { cat hub.log >&2; fail "hub did not start"; }
+HUB=$(python3 -c 'import json; print(json.load(open("hub.json"))["url"])')
+HUB_ADMIN=$(python3 -c 'import json; print(json.load(open("hub.json"))["admin_token"])')
+curl -sf -o /dev/null -H "Authorization: Bearer $HUB_ADMIN" -H 'Content-Type: application/json' \
+  -d "{\"id\":\"demo-pd\",\"name\":\"Demo PD\",\"jurisdiction\":\"Testshire\",\"log_key\":\"$(cat log.vkey)\",\"contact\":\"a@demo.example\"}" \
+  "$HUB/hub/v1/agencies" || fail "registering the agency at the hub"
+witness_cosign() {  # witness_cosign NOTE_FILE OLD_SIZE [PROOF_JSON_FILE]
+  python3 - "$HUB" "$@" <<'PY' || fail "the hub's witness refused checkpoint $1"
+import json, sys, urllib.request
+hub, note_file, old = sys.argv[1], sys.argv[2], sys.argv[3]
+proof = json.load(open(sys.argv[4]))["proof"] if len(sys.argv) > 4 else []
+body = f"old {old}\n" + "".join(h + "\n" for h in proof) + "\n" + open(note_file).read()
+req = urllib.request.Request(hub + "/hub/v1/witness/add-checkpoint", data=body.encode(), method="POST")
+with urllib.request.urlopen(req) as r:
+    assert r.status == 200 and r.read().startswith("\u2014 ".encode())
+PY
+}
+curl -sf "$URL/v1/audit/checkpoint" > cp1.note
+CP1=$(sed -n 2p cp1.note)
+witness_cosign cp1.note 0
+for _ in 1 2; do refused_query C-hub; done
+expect_rc 0 "$FT" audit case --node "$URL" --case C-hub --token-file aud.token --key log.vkey  # signs a checkpoint
+curl -sf "$URL/v1/audit/checkpoint" > cp2.note
+CP2=$(sed -n 2p cp2.note)
+[ "$CP2" -gt "$CP1" ] || fail "the log did not grow ($CP1 -> $CP2)"
+# The proof from a copy of the stopped node's log (`facetrail log` wants the verifier key
+# beside the log; the node keeps it in DATA/node.vkey).
+stop_node
+cp -r data/audit log-copy && cp log.vkey log-copy/log.vkey
+"$FT" log prove-consistency log-copy --size1 "$CP1" --size2 "$CP2" > proof.json
+start_node
+witness_cosign cp2.note "$CP1" proof.json
+expect_rc 0 "$FT" audit fetch --node "$URL" --key log.vkey --hub "$HUB"
+[ "$(jget 'd["verified"] and d["hub"]["verified"]')" = True ] || fail "hub fetch: $(cat out.json)"
+[ "$(jget 'd["hub"]["size"]')" = "$CP2" ] || fail "hub latest: $(cat out.json)"
+[ "$(jget '[d["hub"]["history"][k] for k in ("checkpoints", "verified", "first_size", "last_size", "legacy_uncosigned")]')" \
+  = "[2, 2, $CP1, $CP2, 0]" ] || fail "hub history: $(cat out.json)"
+expect_rc 0 "$FT" audit fetch --node "$URL" --key log.vkey --hub "$HUB" \
+  --hub-key "$(python3 -c 'import json; print(json.load(open("hub.json"))["witness_key"])')"
+# Pinned to a witness key that is not the hub's: exit 1.
+"$FT" note keygen --name facetrail-hub-witness --out stranger.key > stranger.vkey
+expect_rc 1 "$FT" audit fetch --node "$URL" --key log.vkey --hub "$HUB" --hub-key "$(cat stranger.vkey)"
+[ "$(jget 'd["hub"]["verified"]')" = False ] || fail "stranger witness key: $(cat out.json)"
+kill "$HPID"; wait "$HPID" 2>/dev/null || true; HPID=
+expect_rc 2 "$FT" audit fetch --node "$URL" --key log.vkey --hub "$HUB"  # hub unreachable
 
 # Wrong key: exit 1. Usage and unreachable node: exit 2.
 "$FT" note keygen --name "$(cut -d+ -f1 log.vkey)" --out other.key > other.vkey

@@ -407,6 +407,158 @@ TEST_F(AuditorHttpTest, ChecksTheHubsWitnessedCheckpoint) {
   (*hub)->Stop();
 }
 
+// CheckHubHistory: every checkpoint the hub's witness cosigned (not only the latest) is
+// checked against the mirror, page by page; a hub page that strips a cosignature, reorders,
+// omits the latest, loops or lies about a root fails; so does a node serving an older log
+// than the hub witnessed.
+TEST_F(AuditorHttpTest, ChecksEveryCheckpointTheHubWitnessed) {
+  hub::testing::TempDir dir;
+  hub::testing::Key authority("authority.example");
+  ManualClock clock;
+  hub::HubOptions ho;
+  ho.data_dir = dir.path() + "/hub";
+  ho.authority_vkey = authority.vkey;
+  ho.clock = &clock;
+  auto hub = hub::HubServer::Start(ho);
+  ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+  hub::testing::HubClient hc((*hub)->port());
+  hub::testing::HttpReply reg = hc.Post(
+      "/hub/v1/agencies",
+      json{{"id", "demo-pd"}, {"name", "Demo PD"}, {"jurisdiction", "Testshire"},
+           {"log_key", FormatVerifierKey(key_->key())}, {"contact", "audit@demo.example"}}.dump(),
+      (*hub)->initial_admin_token());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  auto hub_api = NewHttpFetcher("http://127.0.0.1:" + std::to_string((*hub)->port()) + "/hub/v1");
+  ASSERT_TRUE(hub_api.ok());
+  auto wc = witness::WitnessClient::Create(
+      {{"http://127.0.0.1:" + std::to_string((*hub)->port()) + "/hub/v1/witness", (*hub)->witness_vkey()}});
+  ASSERT_TRUE(wc.ok());
+  LogStore* log = node_->service()->log();
+  auto proofs = [log](uint64_t a, uint64_t b) { return log->ConsistencyProof(a, b); };
+  std::vector<uint64_t> witnessed;
+  for (uint64_t n : {70, 300, 45}) {
+    Grow(n);
+    auto cos = (*wc)->Cosign(log->LatestCheckpoint().note, proofs);
+    ASSERT_TRUE(cos.ok() && cos->cosigned.size() == 1u);
+    witnessed.push_back(log->LatestCheckpoint().size);
+    clock.AdvanceSeconds(60);
+  }
+  auto mirror = Mirror("");
+  auto r = mirror->Fetch(*Tiles());
+  ASSERT_TRUE(r.ok() && r->verification.ok());
+  auto latest = CheckHubCheckpoint(hc.Get("/hub/v1/portal").body, *key_, (*hub)->witness_vkey(), *mirror);
+  ASSERT_TRUE(latest.ok() && latest->verification.ok()) << latest->verification.ToString();
+
+  auto history = CheckHubHistory(**hub_api, *latest, (*hub)->witness_vkey(), *key_, *mirror);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_TRUE(history->verification.ok()) << history->verification.ToString();
+  EXPECT_EQ(history->checkpoints, 3u);
+  EXPECT_EQ(history->verified, 3u);
+  EXPECT_EQ(history->legacy_uncosigned, 0u);
+  EXPECT_EQ(history->first_size, witnessed.front());
+  EXPECT_EQ(history->last_size, witnessed.back());
+  // One checkpoint per page: the same verdict over three pages (and an empty fourth is
+  // never asked for: the last page says null).
+  HubCheckLimits one;
+  one.history_page_size = 1;
+  int pages = 0;
+  struct Counter final : Fetcher {
+    Fetcher* real;
+    int* n;
+    StatusOr<std::string> Get(std::string_view path, size_t max_bytes) override {
+      ++*n;
+      return real->Get(path, max_bytes);
+    }
+    std::string UrlOf(std::string_view path) const override { return real->UrlOf(path); }
+  } counter;
+  counter.real = hub_api->get();
+  counter.n = &pages;
+  history = CheckHubHistory(counter, *latest, (*hub)->witness_vkey(), *key_, *mirror, one);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_TRUE(history->verification.ok()) << history->verification.ToString();
+  EXPECT_EQ(history->verified, 3u);
+  EXPECT_EQ(pages, 3);
+
+  const std::string page_path = "agencies/demo-pd/checkpoints?after_size=0&limit=1000";
+  auto tampered = [&](std::function<void(json*)> edit) {
+    TamperingFetcher f(hub_api->get(), page_path, [&](std::string* body) {
+      json j = json::parse(*body);
+      edit(&j);
+      *body = j.dump();
+    });
+    auto h = CheckHubHistory(f, *latest, (*hub)->witness_vkey(), *key_, *mirror);
+    EXPECT_EQ(f.hits(), 1);
+    return h;
+  };
+  // The first checkpoint's cosignature stripped while it still claims "cosigned": true.
+  auto h = tampered([](json* j) {
+    std::string n = (*j)["checkpoints"][0]["note"];
+    (*j)["checkpoints"][0]["note"] = n.substr(0, n.rfind("\u2014 facetrail-hub-witness"));
+  });
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->verification.code(), StatusCode::kUnauthenticated) << h->verification.ToString();
+  EXPECT_EQ(h->failed_size, witnessed[0]);
+  // Marked legacy instead: tolerated in the past, counted as such.
+  h = tampered([](json* j) {
+    std::string n = (*j)["checkpoints"][0]["note"];
+    (*j)["checkpoints"][0]["note"] = n.substr(0, n.rfind("\u2014 facetrail-hub-witness"));
+    (*j)["checkpoints"][0]["cosigned"] = false;
+  });
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(h->verification.ok()) << h->verification.ToString();
+  EXPECT_EQ(h->verified, 2u);
+  EXPECT_EQ(h->legacy_uncosigned, 1u);
+  // ...but never for the latest.
+  h = tampered([](json* j) { (*j)["checkpoints"][2]["cosigned"] = false; });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kUnauthenticated) << h->verification.ToString();
+  // Out of order, the latest omitted, a listed root that is not the signed one, a page
+  // that says more follow but points backwards.
+  h = tampered([](json* j) { std::swap((*j)["checkpoints"][0], (*j)["checkpoints"][1]); });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  EXPECT_NE(h->verification.message().find("increasing size"), std::string::npos) << h->verification.ToString();
+  h = tampered([](json* j) { (*j)["checkpoints"].erase(2); });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  EXPECT_NE(h->verification.message().find("omits"), std::string::npos) << h->verification.ToString();
+  h = tampered([](json* j) { (*j)["checkpoints"][1]["root"] = std::string(64, '0'); });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(h->failed_size, witnessed[1]);
+  h = tampered([](json* j) { (*j)["next_after_size"] = 1; });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss) << h->verification.ToString();
+  h = tampered([](json* j) { (*j)["agency"] = "other-pd"; });
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  // Not JSON at all, and a page larger than the limit.
+  TamperingFetcher garbage(hub_api->get(), page_path, [](std::string* b) { *b = "{\"agency\":"; });
+  h = CheckHubHistory(garbage, *latest, (*hub)->witness_vkey(), *key_, *mirror);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  HubCheckLimits tiny;
+  tiny.max_history_page_bytes = 100;
+  EXPECT_EQ(CheckHubHistory(**hub_api, *latest, (*hub)->witness_vkey(), *key_, *mirror, tiny).status().code(),
+            StatusCode::kResourceExhausted);
+  // Another pinned witness key: nothing verifies.
+  auto stranger = note::GenerateKey("other-witness");
+  h = CheckHubHistory(**hub_api, *latest, stranger->verifier_key, *key_, *mirror);
+  ASSERT_TRUE(h.ok());
+  EXPECT_FALSE(h->verification.ok());
+
+  // The node grows, the hub witnesses it, but an auditor's (stale) mirror is checked
+  // against that history: the hub witnessed more than this mirror of the node holds.
+  Grow(10);
+  ASSERT_TRUE((*wc)->Cosign(log->LatestCheckpoint().note, proofs).ok());
+  h = CheckHubHistory(**hub_api, *latest, (*hub)->witness_vkey(), *key_, *mirror);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->verification.code(), StatusCode::kDataLoss);
+  EXPECT_NE(h->verification.message().find("serves only"), std::string::npos) << h->verification.ToString();
+  EXPECT_EQ(h->failed_size, log->LatestCheckpoint().size);
+  (*hub)->Stop();
+}
+
 TEST_F(AuditorHttpTest, VerifiesACaseExportAndRefusesATamperedOne) {
   for (int i = 0; i < 3; ++i) RefusedQuery("C-42");
   RefusedQuery("C-other");

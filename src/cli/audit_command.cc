@@ -1,7 +1,8 @@
 // `facetrail audit fetch|case`: auditor tooling for a node's audit log (docs/cli-audit.md).
 //
 //   fetch: mirror the log over C2SP tlog-tiles and verify it (tree, entries, consistency
-//          with the mirror's earlier checkpoint, and with --hub the hub's witnessed one);
+//          with the mirror's earlier checkpoint, and with --hub the hub's witnessed ones:
+//          its latest, then its whole cosigned history);
 //   case:  verify every record of a case export against the export's signed checkpoint.
 //
 // The library code is in src/audit (log_mirror.h, hub_check.h, case_export.h); this file
@@ -10,6 +11,7 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -168,15 +170,34 @@ int Fetch(const FetchFlags& f) {
       hub["witnessed_at"] = check->witnessed_at;
       hub["cosigned_at"] = check->cosigned_at;
     }
-    hub["verified"] = check->verification.ok();
+    bool verified = check->verification.ok();
     if (!check->verification.ok()) {
       hub["error"] = check->verification.message();
       hub["checkpoint"] = check->note;
-      code = kExitInvalid;
       std::fprintf(stderr, "facetrail audit: hub check failed: %s\n", check->verification.message().c_str());
     }
+    // Then every checkpoint the hub's witness ever cosigned for this log, not only the latest.
+    if (!check->agency.empty()) {
+      auto history = auditor::CheckHubHistory(**hf, *check, f.hub_key, **key, **mirror, limits);
+      if (!history.ok()) return Fail(kExitUsage, "hub history: " + history.status().ToString());
+      auto size_or_null = [](const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); };
+      json h = {{"checkpoints", history->checkpoints},
+                {"verified", history->verified},
+                {"first_size", size_or_null(history->first_size)},
+                {"last_size", size_or_null(history->last_size)},
+                {"legacy_uncosigned", history->legacy_uncosigned}};
+      if (!history->verification.ok()) {
+        h["error"] = history->verification.message();
+        h["failed_size"] = size_or_null(history->failed_size);
+        verified = false;
+        std::fprintf(stderr, "facetrail audit: %s\n", history->verification.message().c_str());
+      }
+      hub["history"] = h;
+    }
+    hub["verified"] = verified;
+    if (!verified) code = kExitInvalid;
     out["hub"] = hub;
-    out["verified"] = check->verification.ok();
+    out["verified"] = verified;
   }
   Print(out);
   return code;

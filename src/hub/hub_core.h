@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,12 @@ class HubCore {
   // POST /hub/v1/witness/add-checkpoint (C2SP tlog-witness wire format).
   Reply AddCheckpoint(std::string_view body) EXCLUDES(mu_);
   Reply Portal() EXCLUDES(mu_);
+  // GET /hub/v1/agencies/{id}/checkpoints: the checkpoints the witness cosigned for the
+  // agency's log, first cosigning per size, sizes > after_size ascending, at most `limit`
+  // (docs/hub.md). An absent parameter takes its default (0, 1000); a present one must be
+  // decimal in range (400). Holds mu_ only for the indexed read of one page.
+  Reply CheckpointHistory(const std::string& id, const std::optional<std::string>& after_size,
+                          const std::optional<std::string>& limit) EXCLUDES(mu_);
 
  private:
   HubCore() = default;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -23,6 +24,13 @@ std::string BearerToken(const httplib::Request& req) {
   constexpr std::string_view kBearer = "Bearer ";
   if (h.size() > kBearer.size() && h.compare(0, kBearer.size(), kBearer) == 0) return h.substr(kBearer.size());
   return "";
+}
+
+// A query parameter, or nullopt when the request has none (so "?limit=" is refused, not
+// taken as the default).
+std::optional<std::string> Param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
 }
 
 void Send(httplib::Response& res, const Reply& r) {
@@ -191,6 +199,9 @@ class HubServerImpl final : public HubServer {
       Send(s, c->PostReport(BearerToken(q), q.matches[1], q.body, q.get_header_value("Content-Type")));
     });
     server_.Get(R"(/hub/v1/agencies/([^/]+)/report)", [c](Req q, Res s) { Send(s, c->LatestReport(q.matches[1])); });
+    server_.Get(R"(/hub/v1/agencies/([^/]+)/checkpoints)", [c](Req q, Res s) {
+      Send(s, c->CheckpointHistory(q.matches[1], Param(q, "after_size"), Param(q, "limit")));
+    });
     server_.Post(R"(/hub/v1/agencies/([^/]+)/disclosure)", [c](Req q, Res s) {
       Send(s, c->PostDisclosure(BearerToken(q), q.matches[1], q.body));
     });

@@ -1,11 +1,12 @@
 // The hub over real loopback HTTP with real SQLite state: registry and enrolment,
 // releases, revocation-list monotonicity, witnessing a registered node log (a real
 // LogStore, cosigned through witness_client), split-view detection with both notes kept as
-// evidence, and the portal JSON.
+// evidence, the portal JSON and the cosigned checkpoint history (with a migrated hub.db).
 #include <array>
 #include <latch>
 #include <thread>
 
+#include "core/sqlite_db.h"
 #include "facetrail/checkpoint.h"
 #include "facetrail/encoding.h"
 #include "facetrail/release.h"
@@ -305,6 +306,146 @@ TEST_F(HubServerTest, PortalShowsReleasesReportsAndStaleLogs) {
   HttpReply page = client_->Get("/");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("/hub/v1/portal"), std::string::npos);
+}
+
+// GET /hub/v1/agencies/{id}/checkpoints: every size the witness cosigned, once, in order,
+// as notes carrying the log's signature and the hub's cosignature; refused checkpoints
+// (a rewritten history) are not listed; pages follow after_size/limit.
+TEST_F(HubServerTest, PublishesTheCosignedHistoryOfEachLog) {
+  Key log_key("pd-a.example/log");
+  Register("pd-a", log_key, admin_);
+  NodeLog log(dir_.path() + "/log-a", log_key, "honest");
+  EXPECT_EQ(client_->Get("/hub/v1/agencies/pd-a/checkpoints").Json()["checkpoints"].size(), 0u);
+  const int64_t t0 = clock_.NowMicros() / 1000000;
+  std::vector<std::string> signed_notes;
+  for (uint64_t n : {5, 9}) {
+    signed_notes.push_back(log.GrowAndSign(n));
+    ASSERT_EQ(Witnessing()->Cosign(signed_notes.back(), Proofs(log))->cosigned.size(), 1u);
+  }
+  clock_.AdvanceSeconds(30);
+  // Size 9 cosigned again (the witness answers 200 for the same tree): still listed once,
+  // with the time it was first cosigned.
+  ASSERT_EQ(Witnessing()->Cosign(signed_notes.back(), Proofs(log))->cosigned.size(), 1u);
+  // A rewritten history: refused at 9 (split view) and 12 (inconsistent), never listed.
+  NodeLog forked(dir_.path() + "/log-a-forked", log_key, "forked");
+  EXPECT_TRUE(Witnessing()->Cosign(forked.GrowAndSign(9), Proofs(forked))->cosigned.empty());
+  EXPECT_TRUE(Witnessing()->Cosign(forked.GrowAndSign(12), Proofs(forked))->cosigned.empty());
+  signed_notes.push_back(log.GrowAndSign(14));
+  ASSERT_EQ(Witnessing()->Cosign(signed_notes.back(), Proofs(log))->cosigned.size(), 1u);
+
+  HttpReply all = client_->Get("/hub/v1/agencies/pd-a/checkpoints");
+  ASSERT_EQ(all.status, 200) << all.body;
+  json h = all.Json();
+  EXPECT_EQ(h["agency"], "pd-a");
+  EXPECT_EQ(h["log_origin"], "pd-a.example/log");
+  EXPECT_TRUE(h["next_after_size"].is_null());
+  ASSERT_EQ(h["checkpoints"].size(), 3u) << h.dump();
+  auto cosigner = checkpoint::CosignatureVerifier::FromKey(hub_->witness_vkey());
+  ASSERT_TRUE(cosigner.ok());
+  std::array<const note::Verifier*, 2> both{log_key.verifier.get(), cosigner->get()};
+  const std::array<uint64_t, 3> sizes{5, 9, 14};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const json& c = h["checkpoints"][i];
+    EXPECT_EQ(c["size"], sizes[i]);
+    EXPECT_TRUE(c["cosigned"].get<bool>());
+    const std::string n = c["note"];
+    // The log-signed note as the node sent it, followed by the hub's cosignature line.
+    EXPECT_EQ(n.substr(0, signed_notes[i].size()), signed_notes[i]);
+    auto opened = checkpoint::OpenSigned(n, both);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    auto raw = note::Open(n, both);
+    ASSERT_TRUE(raw.ok());
+    EXPECT_EQ(raw->verified.size(), 2u) << n;
+    EXPECT_EQ(opened->checkpoint.size, sizes[i]);
+    EXPECT_EQ(c["root"], HexEncode(AsStringView(opened->checkpoint.root)));
+  }
+  EXPECT_EQ(h["checkpoints"][1]["witnessed_at"], FormatRfc3339(t0));
+  EXPECT_EQ(h["checkpoints"][2]["witnessed_at"], FormatRfc3339(t0 + 30));
+  // The latest is byte for byte the note the portal shows (read from the witness state).
+  json portal_cp = Portal()["agencies"][0]["checkpoint"];
+  EXPECT_EQ(h["checkpoints"][2]["note"], portal_cp["note"]);
+  EXPECT_EQ(h["checkpoints"][2]["witnessed_at"], portal_cp["witnessed_at"]);
+
+  // Pages: limit, then after_size; next_after_size is the last size while more follow.
+  json p1 = client_->Get("/hub/v1/agencies/pd-a/checkpoints?limit=2").Json();
+  ASSERT_EQ(p1["checkpoints"].size(), 2u);
+  EXPECT_EQ(p1["checkpoints"][1]["size"], 9);
+  EXPECT_EQ(p1["next_after_size"], 9);
+  json p2 = client_->Get("/hub/v1/agencies/pd-a/checkpoints?after_size=9&limit=2").Json();
+  ASSERT_EQ(p2["checkpoints"].size(), 1u);
+  EXPECT_EQ(p2["checkpoints"][0], h["checkpoints"][2]);
+  EXPECT_TRUE(p2["next_after_size"].is_null());
+  json p3 = client_->Get("/hub/v1/agencies/pd-a/checkpoints?after_size=5&limit=1").Json();
+  ASSERT_EQ(p3["checkpoints"].size(), 1u);
+  EXPECT_EQ(p3["checkpoints"][0]["size"], 9);
+  EXPECT_EQ(p3["next_after_size"], 9);
+  EXPECT_EQ(client_->Get("/hub/v1/agencies/pd-a/checkpoints?after_size=14").Json()["checkpoints"].size(), 0u);
+  EXPECT_EQ(client_->Get("/hub/v1/agencies/pd-a/checkpoints?limit=1000").status, 200);
+
+  EXPECT_EQ(client_->Get("/hub/v1/agencies/pd-x/checkpoints").status, 404);
+  for (const char* bad : {"limit=0", "limit=1001", "limit=abc", "limit=", "limit=-1", "after_size=-1",
+                          "after_size=", "after_size=1e3", "after_size=+3", "after_size=%202",
+                          "after_size=9223372036854775808", "after_size=99999999999999999999999"}) {
+    HttpReply r = client_->Get(std::string("/hub/v1/agencies/pd-a/checkpoints?") + bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+}
+
+// A hub.db from before the cosignature column: opened, migrated, its records listed. The
+// latest still matches the witness state, so it is served cosigned from there; older ones
+// carry the log's signature only ("cosigned": false); new ones are cosigned again.
+TEST_F(HubServerTest, HistoryAfterMigratingAHubDbWithoutCosignatures) {
+  Key log_key("pd-a.example/log");
+  Register("pd-a", log_key, admin_);
+  NodeLog log(dir_.path() + "/log-a", log_key, "honest");
+  std::vector<std::string> signed_notes;
+  for (uint64_t n : {3, 7}) {
+    signed_notes.push_back(log.GrowAndSign(n));
+    ASSERT_EQ(Witnessing()->Cosign(signed_notes.back(), Proofs(log))->cosigned.size(), 1u);
+  }
+  const std::string portal_note = Portal()["agencies"][0]["checkpoint"]["note"];
+  hub_->Stop();
+  hub_.reset();
+  {
+    // The checkpoints table exactly as the first hub.db format created it.
+    auto db = SqliteDb::Open(dir_.path() + "/hub/hub.db", /*create=*/false, 5000);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec(R"sql(
+      CREATE TABLE old_rows AS SELECT id, origin, size, root, note, received_at, witness_status FROM checkpoints;
+      DROP TABLE checkpoints;
+      CREATE TABLE checkpoints(id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL,
+        size INTEGER NOT NULL, root TEXT NOT NULL, note TEXT NOT NULL, received_at INTEGER NOT NULL,
+        witness_status INTEGER NOT NULL);
+      CREATE INDEX checkpoints_by_origin ON checkpoints(origin, size);
+      INSERT INTO checkpoints SELECT * FROM old_rows;
+      DROP TABLE old_rows;)sql").ok());
+    auto cols = (*db)->Prepare("SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name = 'cosignature'");
+    ASSERT_TRUE(cols.ok());
+    ASSERT_TRUE(*cols->Step());
+    ASSERT_EQ(cols->Int(0), 0);
+  }
+  Start();
+  json h = client_->Get("/hub/v1/agencies/pd-a/checkpoints").Json();
+  ASSERT_EQ(h["checkpoints"].size(), 2u) << h.dump();
+  EXPECT_FALSE(h["checkpoints"][0]["cosigned"].get<bool>());
+  EXPECT_EQ(h["checkpoints"][0]["note"], signed_notes[0]);
+  EXPECT_TRUE(h["checkpoints"][1]["cosigned"].get<bool>());
+  EXPECT_EQ(h["checkpoints"][1]["note"], portal_note);
+  // The log grows: the new checkpoint is recorded with its cosignature.
+  signed_notes.push_back(log.GrowAndSign(10));
+  ASSERT_EQ(Witnessing()->Cosign(signed_notes.back(), Proofs(log))->cosigned.size(), 1u);
+  h = client_->Get("/hub/v1/agencies/pd-a/checkpoints").Json();
+  ASSERT_EQ(h["checkpoints"].size(), 3u) << h.dump();
+  EXPECT_FALSE(h["checkpoints"][0]["cosigned"].get<bool>());
+  EXPECT_FALSE(h["checkpoints"][1]["cosigned"].get<bool>());  // the witness state moved on
+  EXPECT_EQ(h["checkpoints"][1]["note"], signed_notes[1]);
+  EXPECT_TRUE(h["checkpoints"][2]["cosigned"].get<bool>());
+  EXPECT_EQ(h["checkpoints"][2]["note"], Portal()["agencies"][0]["checkpoint"]["note"]);
+  // Reopening again is a no-op for the migration.
+  hub_->Stop();
+  hub_.reset();
+  Start();
+  EXPECT_EQ(client_->Get("/hub/v1/agencies/pd-a/checkpoints").Json(), h);
 }
 
 // More concurrent keep-alive clients than workers: each holds its connection open (idle)

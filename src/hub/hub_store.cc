@@ -54,6 +54,10 @@ Status Migrate(SqliteDb* db) {
   FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "signed", "INTEGER NOT NULL DEFAULT 0"));
   FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "note", "TEXT NOT NULL DEFAULT ''"));
   FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "reports", "generated_at", "TEXT NOT NULL DEFAULT ''"));
+  // The witness's cosignature line(s) of each cosigned checkpoint, so the hub can publish
+  // every cosigned note, not only the latest (which the witness state holds). Records made
+  // before keep '' and are published as log-signed only.
+  FT_RETURN_IF_ERROR(AddColumnIfMissing(db, "checkpoints", "cosignature", "TEXT NOT NULL DEFAULT ''"));
   return Status::Ok();
 }
 
@@ -227,9 +231,10 @@ StatusOr<std::optional<std::pair<std::string, std::string>>> HubStore::LatestRev
 
 Status HubStore::AddCheckpoint(const StoredCheckpoint& c) {
   FT_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO checkpoints(origin, size, root, note, received_at, "
-                                            "witness_status) VALUES(?,?,?,?,?,?)"));
+                                            "witness_status, cosignature) VALUES(?,?,?,?,?,?,?)"));
   return st.BindText(1, c.origin).Bind(2, static_cast<int64_t>(c.size)).BindText(3, c.root_hex)
-      .BindText(4, c.note).Bind(5, c.received_at).Bind(6, int64_t{c.witness_status}).Run();
+      .BindText(4, c.note).Bind(5, c.received_at).Bind(6, int64_t{c.witness_status})
+      .BindText(7, c.cosignature).Run();
 }
 
 StatusOr<std::optional<std::string>> HubStore::ConflictingCheckpoint(const std::string& origin, uint64_t size,
@@ -264,6 +269,32 @@ StatusOr<std::optional<StoredCheckpoint>> HubStore::LatestCosigned(const std::st
   c.received_at = st.Int(3);
   c.witness_status = 200;
   return std::optional<StoredCheckpoint>(std::move(c));
+}
+
+StatusOr<std::vector<StoredCheckpoint>> HubStore::CosignedHistory(const std::string& origin, uint64_t after_size,
+                                                                   int limit) {
+  // SQLite takes the bare columns of a MIN() aggregate from the row holding the minimum:
+  // per size, the first record cosigned (a size re-cosigned later keeps its first time).
+  // The (origin, size) index yields the groups in size order, so LIMIT stops the scan.
+  FT_ASSIGN_OR_RETURN(auto st, db_->Prepare(
+      "SELECT size, root, note, received_at, cosignature, MIN(id) FROM checkpoints WHERE origin = ? "
+      "AND size > ? AND witness_status = 200 GROUP BY size ORDER BY size LIMIT ?"));
+  st.BindText(1, origin).Bind(2, static_cast<int64_t>(after_size)).Bind(3, int64_t{limit});
+  std::vector<StoredCheckpoint> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    StoredCheckpoint c;
+    c.origin = origin;
+    c.size = static_cast<uint64_t>(st.Int(0));
+    c.root_hex = st.Text(1);
+    c.note = st.Text(2);
+    c.received_at = st.Int(3);
+    c.witness_status = 200;
+    c.cosignature = st.Text(4);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 Status HubStore::AddAlert(const Alert& a) {

@@ -33,6 +33,10 @@ struct StoredCheckpoint {
   std::string note;
   int64_t received_at = 0;
   int witness_status = 0;  // the witness's HTTP answer (200: cosigned)
+  // The witness's cosignature line(s) from a 200 answer (each ending in "\n"): `note`
+  // followed by these is the cosigned note. "" for refused checkpoints and for records
+  // made before hub.db had this column.
+  std::string cosignature;
 };
 
 struct Alert {
@@ -91,6 +95,10 @@ class HubStore {
   StatusOr<bool> SeenNote(const std::string& origin, const std::string& note);
   // Latest cosigned checkpoint, and when its size was first cosigned.
   StatusOr<std::optional<StoredCheckpoint>> LatestCosigned(const std::string& origin);
+  // The cosigned history of `origin`: for each size > after_size, the first record the
+  // witness cosigned (200) at that size, in increasing size, at most `limit` of them.
+  StatusOr<std::vector<StoredCheckpoint>> CosignedHistory(const std::string& origin, uint64_t after_size,
+                                                          int limit);
 
   // Adds an alert unless the same (agency, kind, evidence_b) is already recorded.
   Status AddAlert(const Alert& a);

@@ -1,6 +1,7 @@
 // The hub as witness of every registered agency log: the C2SP tlog-witness decision
 // (witness.h) plus what the hub adds around it, inside one critical section:
-//  - every checkpoint validly signed by a registered log key is recorded;
+//  - every checkpoint validly signed by a registered log key is recorded (with the
+//    cosignature when the witness cosigned it);
 //  - evidence of equivocation keeps BOTH signed notes and raises an alert:
 //      split_view   same size, different root as a checkpoint seen or cosigned before
 //                   (two notes signed by one key that cannot both be true);
@@ -66,7 +67,11 @@ void HubCore::Examine(std::string_view body, const witness::Response& answer,
   std::string size = std::to_string(c->size);
   auto seen = store_->SeenNote(c->origin, req->checkpoint);
   auto conflict = store_->ConflictingCheckpoint(c->origin, c->size, root);
-  Status recorded = store_->AddCheckpoint({c->origin, c->size, root, req->checkpoint, NowSeconds(), answer.status});
+  StoredCheckpoint record{c->origin, c->size, root, req->checkpoint, NowSeconds(), answer.status, ""};
+  // A 200 answer's body is the witness's cosignature line(s): kept with the request's note,
+  // they make the cosigned note the history endpoint publishes (hub_history.cc).
+  if (answer.status == 200) record.cosignature = answer.body;
+  Status recorded = store_->AddCheckpoint(record);
   (void)recorded;  // the witness answer stands even if the record fails; the alert below may too
   Status raised = Status::Ok();
   if (conflict.ok() && *conflict) {
