@@ -309,6 +309,8 @@ TEST_F(NodeE2eTest, EnrolVerifySearchReviewExportAndVerifyTheLog) {
   auto lk = note::Ed25519Verifier::FromKey(node_->service()->LogVerifierKey());
   ASSERT_TRUE(lk.ok());
   EXPECT_FALSE(report::OpenSignedReport(signed_rep->body, **lk).ok());
+  // Named after the log it reports on, whatever the options said at first start.
+  EXPECT_EQ((*rk)->name(), (*lk)->name() + "/report");
 
   // Per-stage timings (request_trace.h) are exported for the requests above: every verify
   // ran the engine and appended its audit entry; searches with candidates stored leads.

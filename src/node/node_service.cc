@@ -68,7 +68,7 @@ Status NodeServiceImpl::Init() {
   // nothing else (facetrail/signed_report.h).
   const std::string report_key_path = JoinPath(dir, "report.key");
   if (!env->FileExists(report_key_path)) {
-    FT_ASSIGN_OR_RETURN(note::GeneratedKey key, note::GenerateKey(options_.log_origin + "/report"));
+    FT_ASSIGN_OR_RETURN(note::GeneratedKey key, note::GenerateKey(log_signer_->name() + "/report"));
     FT_RETURN_IF_ERROR(note::WritePrivateKeyFile(report_key_path, key.private_key));
   }
   FT_ASSIGN_OR_RETURN(std::string rkey, note::ReadPrivateKeyFile(report_key_path));
