@@ -93,8 +93,9 @@ Status CheckQuery(const Policy& policy, const QueryContext& query);
 // characters without leading/trailing space.
 bool IsValidReference(std::string_view s, size_t max_len = 128);
 
-// Per-officer sliding-window rate limits (hour and day) from the policy. In memory: a
-// restart forgets the windows (documented; the audit log keeps the counts).
+// Per-officer sliding-window rate limits (hour and day) from the policy. The windows live
+// in memory; a node rebuilds them at start from its audit log (Restore), so a restart does
+// not hand officers fresh quotas.
 class RateLimiter {
  public:
   explicit RateLimiter(const Clock* clock);
@@ -102,6 +103,10 @@ class RateLimiter {
   // Records a query by `officer` if within both limits; kResourceExhausted otherwise,
   // with the seconds until the next query is allowed in the message.
   Status Acquire(std::string_view officer, int per_hour, int per_day);
+  // Records a query `officer` made `age_micros` ago (wall-clock age, from the audit log)
+  // without checking the limits. Ages of a day or more are ignored; negative ages (an
+  // entry stamped ahead of this clock) count as now. Any order.
+  void Restore(std::string_view officer, int64_t age_micros);
 
  private:
   struct Impl;

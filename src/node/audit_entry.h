@@ -65,6 +65,9 @@ StatusOr<std::string> SerializeAuditEntry(const AuditContext& ctx, std::string_v
 
 // RFC 3339 with microseconds: "2026-11-27T23:15:00.123456Z".
 std::string FormatMicrosRfc3339(int64_t micros);
+// The inverse, for exactly that form (26 characters, UTC, six fractional digits):
+// microseconds since the Unix epoch; kInvalidArgument for anything else.
+StatusOr<int64_t> ParseMicrosRfc3339(std::string_view text);
 
 }  // namespace facetrail::node
 

@@ -101,6 +101,47 @@ TEST_F(NodePolicyTest, OverTheRateLimitIsRefusedAndAudited) {
   EXPECT_EQ(later->status, 503) << later->body;
 }
 
+TEST_F(NodePolicyTest, RateLimitWindowsSurviveARestart) {
+  node_.reset();
+  NodeHarness::Options o;
+  o.policy = TestPolicy(1, /*per_hour=*/3, /*per_day=*/10);
+  node_ = std::make_unique<NodeHarness>(o);
+  json b = ProbeBody(kProbe, "robbery", "C-9");
+  b["identity_id"] = "someone";
+  // Refused before the rate check: does not count, and says so by omission.
+  json no_purpose = b;
+  no_purpose.erase("purpose");
+  ExpectDeniedAndAudited(Verify("officer1", no_purpose), 400, "query.verify", "");
+  EXPECT_FALSE(node_->LastEntry()["details"].contains("rate_counted"));
+  for (int i = 0; i < 3; ++i) {
+    auto r = Verify("officer1", b);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503) << r->body;  // admitted, then no engine: counted all the same
+    EXPECT_EQ(node_->LastEntry()["details"]["rate_counted"], true);
+    node_->clock().AdvanceSeconds(60);
+  }
+  auto one = Verify("officer2", b);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 503) << one->body;
+
+  node_->Close();
+  node_->Open();
+  // The restarted node read the three counted queries back from its log.
+  auto r = Verify("officer1", b);
+  ExpectDeniedAndAudited(r, 429, "query.verify", "");
+  EXPECT_NE(BodyJson(r)["error"]["message"].get<std::string>().find("hourly query limit of 3"),
+            std::string::npos) << r->body;
+  auto other = Verify("officer2", b);  // one of three used before the restart
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 503) << other->body;
+  // The window still slides: an hour after the first query, one more is allowed.
+  node_->clock().AdvanceSeconds(3600 - 3 * 60 + 1);
+  auto later = Verify("officer1", b);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 503) << later->body;
+  EXPECT_EQ(Verify("officer1", b)->status, 429);
+}
+
 TEST_F(NodePolicyTest, RevokedTokenIsRefusedAndAudited) {
   json b = ProbeBody(kProbe, "robbery", "C-1");
   b["identity_id"] = "someone";

@@ -74,7 +74,7 @@ StatusOr<VerifyResult> NodeServiceImpl::Verify(const RequestMeta& meta, const Ve
   RequestTrace* trace = meta.trace;
   StatusOr<policy::Policy> gate = [&] {
     StageTimer t(trace, Stage::kPolicy);
-    return GateQuery(who, qc, event::kVerify, d);
+    return GateQuery(who, qc, event::kVerify, &d);
   }();
   FT_ASSIGN_OR_RETURN(policy::Policy pol, std::move(gate));
   const AuditActor actor = ActorOf(who);
@@ -158,7 +158,7 @@ StatusOr<SearchResult> NodeServiceImpl::Search(const RequestMeta& meta, const Pr
   RequestTrace* trace = meta.trace;
   StatusOr<policy::Policy> gate = [&] {
     StageTimer t(trace, Stage::kPolicy);
-    return GateQuery(who, qc, event::kSearch, d);
+    return GateQuery(who, qc, event::kSearch, &d);
   }();
   FT_ASSIGN_OR_RETURN(policy::Policy pol, std::move(gate));
   const AuditActor actor = ActorOf(who);

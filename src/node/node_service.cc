@@ -101,6 +101,7 @@ Status NodeServiceImpl::Init() {
   if (options_.engine != nullptr) go.model_id = options_.engine->embedder().id;
   FT_ASSIGN_OR_RETURN(gallery_, Gallery::OpenSqlite(go));
   rate_ = std::make_unique<policy::RateLimiter>(clock_);
+  FT_RETURN_IF_ERROR(RestoreRateWindows());
   if (options_.engine != nullptr) FT_RETURN_IF_ERROR(ReloadGallery());
 
   // A stored policy must still verify: an operator who edits it gets a node that refuses
@@ -127,6 +128,39 @@ Status NodeServiceImpl::Init() {
   }
   FT_ASSIGN_OR_RETURN(uint64_t start_index, Audit(event::kNodeStart, Operator(), "ok", "", details));
   (void)start_index;
+  return Status::Ok();
+}
+
+// The queries that counted against a rate limit are in the log: every query entry that
+// passed the gate carries `rate_counted: true` (entries written before that field existed:
+// the ones with outcome "ok"). Read backwards from the newest entry until one is a day
+// old; an entry that is not ours or has no readable time is skipped, not trusted.
+Status NodeServiceImpl::RestoreRateWindows() {
+  constexpr int64_t kDay = 24 * 3600LL * 1000000;
+  const int64_t now = clock_->NowMicros();
+  // Reads a string member without throwing on entries of another shape.
+  auto str = [](const nlohmann::json& j, const char* key) -> std::string {
+    if (!j.is_object()) return "";
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  for (uint64_t i = log_->Size(); i-- > 0;) {
+    FT_ASSIGN_OR_RETURN(std::string entry, log_->Entry(i));
+    const nlohmann::json e = nlohmann::json::parse(entry, nullptr, false);
+    StatusOr<int64_t> t = ParseMicrosRfc3339(str(e, "time"));
+    if (!t.ok()) continue;
+    if (now - *t >= kDay) break;
+    const std::string type = str(e, "type");
+    if (type != event::kVerify && type != event::kSearch) continue;
+    const std::string officer = str(e.value("actor", nlohmann::json()), "id");
+    if (officer.empty()) continue;
+    bool counted = str(e, "outcome") == "ok";
+    if (auto d = e.find("details"); d != e.end() && d->is_object()) {
+      auto flag = d->find("rate_counted");
+      if (flag != d->end() && flag->is_boolean() && flag->get<bool>()) counted = true;
+    }
+    if (counted) rate_->Restore(officer, now - *t);
+  }
   return Status::Ok();
 }
 
@@ -208,7 +242,8 @@ StatusOr<Principal> NodeServiceImpl::Authorize(const RequestMeta& meta,
 StatusOr<policy::Policy> NodeServiceImpl::GateQuery(const Principal& p,
                                                     const policy::QueryContext& q,
                                                     std::string_view type,
-                                                    const nlohmann::json& details) {
+                                                    nlohmann::json* details_out) {
+  const nlohmann::json& details = *details_out;
   std::optional<policy::Policy> current = CurrentPolicy();
   const AuditActor actor = ActorOf(p);
   // A federated node answers nothing the oversight authority has withdrawn (docs/hub.md).
@@ -230,6 +265,7 @@ StatusOr<policy::Policy> NodeServiceImpl::GateQuery(const Principal& p,
   Status rate = rate_->Acquire(p.user_id, current->rate_per_officer_hour,
                                current->rate_per_officer_day);
   if (!rate.ok()) return Deny(type, actor, rate, details);
+  (*details_out)["rate_counted"] = true;
   if (options_.engine == nullptr || options_.calibration == nullptr) {
     return Deny(type, actor, UnavailableError("no face engine loaded"), details);
   }

@@ -84,8 +84,13 @@ class NodeServiceImpl final : public NodeService {
   static AuditActor Operator();
 
   // Policy gate of a face query: policy present, trained officer, query fields, rate.
+  // Once the query has counted against the officer's rate limits, sets
+  // `rate_counted: true` in *details, so that every later entry of this query says so
+  // (RestoreRateWindows reads it back at the next start).
   StatusOr<policy::Policy> GateQuery(const Principal& p, const policy::QueryContext& q,
-                                     std::string_view type, const nlohmann::json& details);
+                                     std::string_view type, nlohmann::json* details);
+  // Rebuilds the rate limiter's windows from the last 24 hours of the audit log.
+  Status RestoreRateWindows();
   StatusOr<uint64_t> InstallPolicyFrom(const AuditActor& actor, std::string_view bundle);
   Status ReloadGallery();
   std::shared_ptr<const GallerySnapshot> Snapshot() const;

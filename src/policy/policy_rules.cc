@@ -75,4 +75,14 @@ Status RateLimiter::Acquire(std::string_view officer, int per_hour, int per_day)
   return Status::Ok();
 }
 
+void RateLimiter::Restore(std::string_view officer, int64_t age_micros) {
+  constexpr int64_t kDay = 24 * 3600LL * 1000000;
+  if (age_micros >= kDay) return;
+  const int64_t t = impl_->clock->MonotonicMicros() - std::max<int64_t>(age_micros, 0);
+  MutexLock lock(&impl_->mu);
+  auto& times = impl_->recent[std::string(officer)];
+  // Acquire's window arithmetic needs the times sorted.
+  times.insert(std::upper_bound(times.begin(), times.end(), t), t);
+}
+
 }  // namespace facetrail::policy

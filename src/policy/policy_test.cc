@@ -145,5 +145,36 @@ TEST(RateLimiterTest, HourAndDayWindows) {
   EXPECT_TRUE(limiter.Acquire("officer-1", 3, 5).ok());
 }
 
+TEST(RateLimiterTest, RestoredQueriesCountInTheirWindows) {
+  ManualClock clock;
+  RateLimiter limiter(&clock);
+  constexpr int64_t kMin = 60LL * 1000000, kHour = 60 * kMin;
+  // Out of order, as a log scanned backwards yields them: 10 and 50 minutes ago fill the
+  // hour (limit 2); 3 and 23 hours ago count only for the day; 25 hours ago not at all.
+  limiter.Restore("officer-1", 50 * kMin);
+  limiter.Restore("officer-1", 25 * kHour);
+  limiter.Restore("officer-1", 3 * kHour);
+  limiter.Restore("officer-1", 10 * kMin);
+  limiter.Restore("officer-1", 23 * kHour);
+  Status over = limiter.Acquire("officer-1", 2, 5);
+  EXPECT_EQ(over.code(), StatusCode::kResourceExhausted);
+  // The oldest query of the hour (50 minutes ago) leaves it in 10 minutes and 1 second.
+  EXPECT_NE(over.message().find("hourly query limit of 2 reached; retry in 601 s"),
+            std::string::npos) << over.message();
+  EXPECT_TRUE(limiter.Acquire("officer-2", 2, 5).ok());
+
+  clock.AdvanceSeconds(601);
+  EXPECT_TRUE(limiter.Acquire("officer-1", 2, 5).ok());  // day: 5 of 5 now
+  Status daily = limiter.Acquire("officer-1", 2, 5);
+  EXPECT_NE(daily.message().find("daily"), std::string::npos) << daily.message();
+  // An hour on, the query restored as 23 hours old has left the day.
+  clock.AdvanceSeconds(3600);
+  EXPECT_TRUE(limiter.Acquire("officer-1", 2, 5).ok());
+  // Entries stamped ahead of this clock count as queries made now.
+  limiter.Restore("officer-2", -5 * kMin);
+  limiter.Restore("officer-2", -1);
+  EXPECT_EQ(limiter.Acquire("officer-2", 2, 5).code(), StatusCode::kResourceExhausted);
+}
+
 }  // namespace
 }  // namespace facetrail::policy
