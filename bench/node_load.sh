@@ -76,7 +76,7 @@ for line in open("/proc/interrupts"):
     f = line.split()
     if cols is None:
         cols = len(f); continue
-    if any(re.search(re.escape(k) + r"(-req|q|-)", line) for k in keys):
+    if any(re.search(re.escape(k) + r"[-q]", line) for k in keys):  # virtio1-req.0, nvme0q1
         for c in range(min(2, cols)):
             best[c] += int(f[1 + c]) if f[1 + c].isdigit() else 0
 print(0 if best[0] >= best[1] else 1)

@@ -22,6 +22,18 @@ class NodePolicyTest : public ::testing::Test {
     return node_->Client(user).Post("/v1/verify", body.dump(), "application/json");
   }
 
+  // Replaces the node with one whose policy allows 3 queries an hour and 10 a day per
+  // officer, and returns a verify body that passes the gate (then 503: no engine).
+  json RateLimitedNodeAndBody() {
+    node_.reset();
+    NodeHarness::Options o;
+    o.policy = TestPolicy(1, /*per_hour=*/3, /*per_day=*/10);
+    node_ = std::make_unique<NodeHarness>(o);
+    json b = ProbeBody(kProbe, "robbery", "C-9");
+    b["identity_id"] = "someone";
+    return b;
+  }
+
   // The response is `status` and names an audit entry of `type` with outcome "denied"
   // whose reason contains `reason`.
   void ExpectDeniedAndAudited(const httplib::Result& r, int status, std::string_view type,
@@ -75,12 +87,7 @@ TEST_F(NodePolicyTest, ExpiredTrainingIsRefusedAndAudited) {
 }
 
 TEST_F(NodePolicyTest, OverTheRateLimitIsRefusedAndAudited) {
-  node_.reset();
-  NodeHarness::Options o;
-  o.policy = TestPolicy(1, /*per_hour=*/3, /*per_day=*/10);
-  node_ = std::make_unique<NodeHarness>(o);
-  json b = ProbeBody(kProbe, "robbery", "C-9");
-  b["identity_id"] = "someone";
+  json b = RateLimitedNodeAndBody();
   for (int i = 0; i < 3; ++i) {
     auto r = Verify("officer1", b);
     ASSERT_TRUE(r);
@@ -102,12 +109,7 @@ TEST_F(NodePolicyTest, OverTheRateLimitIsRefusedAndAudited) {
 }
 
 TEST_F(NodePolicyTest, RateLimitWindowsSurviveARestart) {
-  node_.reset();
-  NodeHarness::Options o;
-  o.policy = TestPolicy(1, /*per_hour=*/3, /*per_day=*/10);
-  node_ = std::make_unique<NodeHarness>(o);
-  json b = ProbeBody(kProbe, "robbery", "C-9");
-  b["identity_id"] = "someone";
+  json b = RateLimitedNodeAndBody();
   // Refused before the rate check: does not count, and says so by omission.
   json no_purpose = b;
   no_purpose.erase("purpose");
