@@ -2,7 +2,9 @@
 #include "node/http_api.h"
 
 #include <atomic>
+#include <array>
 #include <chrono>
+#include <deque>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +16,8 @@
 #include <prometheus/text_serializer.h>
 
 #include "facetrail/encoding.h"
+#include "node/http_connection.h"
+#include "node/json_member_split.h"
 #include "node/report_json.h"
 #include "node/request_trace.h"
 
@@ -191,9 +195,46 @@ class HttpApiImpl final : public HttpApi {
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
+  // One route's histograms, each resolved on first use: Family::Add builds and hashes a
+  // label map per call, ~17 calls per request before this cache. Slots: the named stages,
+  // then server_total, other, exchange.
+  static constexpr size_t kServerTotal = kStageNames.size(), kOther = kServerTotal + 1,
+                          kExchange = kServerTotal + 2;
+  struct RouteMetrics {
+    std::string name;
+    std::array<std::atomic<prometheus::Histogram*>, kExchange + 1> stages{};
+    std::atomic<prometheus::Histogram*> latency{nullptr};
+  };
+  // The route the worker's current exchange went to, for "exchange" (set by Route).
+  static inline thread_local RouteMetrics* t_route = nullptr;
+
+  prometheus::Histogram& StageHistogram(RouteMetrics* m, size_t slot) {
+    prometheus::Histogram* h = m->stages[slot].load(std::memory_order_acquire);
+    if (h == nullptr) {  // racing threads get the same histogram from Add
+      static constexpr std::array<std::string_view, 3> kTotals = {"server_total", "other", "exchange"};
+      const std::string_view stage = slot < kServerTotal ? kStageNames[slot] : kTotals[slot - kServerTotal];
+      h = &stages_.Add({{"route", m->name}, {"stage", std::string(stage)}}, StageBuckets());
+      m->stages[slot].store(h, std::memory_order_release);
+    }
+    return *h;
+  }
+
+  prometheus::Histogram& LatencyHistogram(RouteMetrics* m) {
+    prometheus::Histogram* h = m->latency.load(std::memory_order_acquire);
+    if (h == nullptr) {
+      h = &latency_.Add({{"route", m->name}}, prometheus::Histogram::BucketBoundaries{
+                                                  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+      m->latency.store(h, std::memory_order_release);
+    }
+    return *h;
+  }
+
   // Wraps a handler with metrics (total and per stage) and a last-resort exception guard.
   Handler Route(const std::string& name, Handler h) {
-    return [this, name, h](const httplib::Request& req, httplib::Response& res) {
+    RouteMetrics* rm = &route_metrics_.emplace_back();
+    rm->name = name;
+    return [this, rm, h](const httplib::Request& req, httplib::Response& res) {
+      const std::string& name = rm->name;
       const auto t0 = SteadyClock::now();
       RequestTrace trace;
       if (t_headers_parsed != SteadyClock::time_point{} && t_headers_parsed <= t0) {
@@ -201,6 +242,7 @@ class HttpApiImpl final : public HttpApi {
       }
       t_headers_parsed = SteadyClock::time_point{};
       t_trace = &trace;
+      t_route = rm;
       try {
         h(req, res);
       } catch (const std::exception& e) {
@@ -210,33 +252,33 @@ class HttpApiImpl final : public HttpApi {
       const auto t1 = SteadyClock::now();
       double secs = std::chrono::duration<double>(t1 - t0).count();
       requests_.Add({{"route", name}, {"status", std::to_string(res.status)}}).Increment();
-      latency_.Add({{"route", name}}, prometheus::Histogram::BucketBoundaries{
-                                          0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
-          .Observe(secs);
-      ObserveStages(name, trace, (t1 - t0) + trace.Get(Stage::kBodyRead));
+      LatencyHistogram(rm).Observe(secs);
+      ObserveStages(rm, trace, (t1 - t0) + trace.Get(Stage::kBodyRead));
     };
   }
 
   // facetrail_request_stage_seconds{route,stage}: each stage the request went through, plus
   // "server_total" (body read + handler) and "other" (server_total minus the named stages:
   // routing, the Sha256 of the probe, building details, locks).
-  void ObserveStages(const std::string& route, const RequestTrace& trace,
-                     SteadyClock::duration total) {
-    const prometheus::Histogram::BucketBoundaries buckets{
-        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-    auto observe = [&](std::string_view stage, SteadyClock::duration d) {
-      stages_.Add({{"route", route}, {"stage", std::string(stage)}}, buckets)
-          .Observe(std::chrono::duration<double>(d).count());
+  void ObserveStages(RouteMetrics* rm, const RequestTrace& trace, SteadyClock::duration total) {
+    auto observe = [&](size_t slot, SteadyClock::duration d) {
+      StageHistogram(rm, slot).Observe(std::chrono::duration<double>(d).count());
     };
     SteadyClock::duration named{};
     for (size_t i = 0; i < kStageNames.size(); ++i) {
       const Stage s = static_cast<Stage>(i);
       if (!trace.Touched(s)) continue;
-      observe(kStageNames[i], trace.Get(s));
+      observe(i, trace.Get(s));
       named += trace.Get(s);
     }
-    observe("server_total", total);
-    observe("other", total > named ? total - named : SteadyClock::duration{});
+    observe(kServerTotal, total);
+    observe(kOther, total > named ? total - named : SteadyClock::duration{});
+  }
+
+  static const prometheus::Histogram::BucketBoundaries& StageBuckets() {
+    static const prometheus::Histogram::BucketBoundaries buckets{
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+    return buckets;
   }
 
   // Parses a POST body into a Form; 415 for other media types.
@@ -252,7 +294,34 @@ class HttpApiImpl final : public HttpApi {
         SendError(res, depth);
         return false;
       }
-      json j = json::parse(req.body, nullptr, false);
+      // The probe's base64 text is cut out by a structural scan; only the small rest goes
+      // through the JSON parser (json_member_split.h). Anything unusual takes the full parse.
+      std::vector<std::string_view> texts;
+      json j;
+      if (auto split = SplitJsonMember(req.body, image_field)) {
+        j = std::move(split->rest);
+        texts = std::move(split->values);
+      } else {
+        j = json::parse(req.body, nullptr, false);
+        if (j.is_object()) {
+          auto images = j.find(image_field);
+          if (images != j.end()) {
+            std::vector<const json*> list;
+            if (images->is_array()) {
+              for (const json& x : *images) list.push_back(&x);
+            } else {
+              list.push_back(&*images);
+            }
+            for (const json* x : list) {
+              if (!x->is_string()) {
+                SendError(res, InvalidArgumentError(std::string(image_field) + " must be base64 text"));
+                return false;
+              }
+              texts.push_back(x->get_ref<const std::string&>());
+            }
+          }
+        }
+      }
       parse_timer.Stop();
       if (j.is_discarded()) {
         SendError(res, InvalidArgumentError("body is not valid JSON"));
@@ -262,29 +331,16 @@ class HttpApiImpl final : public HttpApi {
         SendError(res, InvalidArgumentError("body is not a JSON object"));
         return false;
       }
-      auto images = j.find(image_field);
-      if (images != j.end()) {
-        std::vector<const json*> list;
-        if (images->is_array()) {
-          for (const json& x : *images) list.push_back(&x);
-        } else {
-          list.push_back(&*images);
+      for (std::string_view text : texts) {
+        StageTimer b64_timer(t_trace, Stage::kBase64);
+        auto bytes = Base64Decode(text);
+        if (!bytes.ok()) {
+          SendError(res, InvalidArgumentError(std::string(image_field) + ": " + bytes.status().message()));
+          return false;
         }
-        for (const json* x : list) {
-          if (!x->is_string()) {
-            SendError(res, InvalidArgumentError(std::string(image_field) + " must be base64 text"));
-            return false;
-          }
-          StageTimer b64_timer(t_trace, Stage::kBase64);
-          auto bytes = Base64Decode(x->get_ref<const std::string&>());
-          if (!bytes.ok()) {
-            SendError(res, InvalidArgumentError(std::string(image_field) + ": " + bytes.status().message()));
-            return false;
-          }
-          form->images.push_back(std::move(*bytes));
-        }
-        j.erase(image_field);
+        form->images.push_back(std::move(*bytes));
       }
+      j.erase(image_field);
       form->fields = std::move(j);
       return true;
     }
@@ -337,6 +393,13 @@ class HttpApiImpl final : public HttpApi {
     server_.set_write_timeout(options_.write_timeout_seconds, 0);
     server_.set_keep_alive_max_count(static_cast<size_t>(options_.keep_alive_max_requests));
     server_.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
+    // "exchange": first request bytes read -> last response byte sent, everything the node
+    // does for the request (http_connection.h); the other stages fit inside it.
+    server_.set_exchange_observer([this](CoalescingServer::Duration d) {
+      if (t_route == nullptr) return;
+      StageHistogram(t_route, kExchange).Observe(std::chrono::duration<double>(d).count());
+      t_route = nullptr;
+    });
     server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
       t_headers_parsed = SteadyClock::now();
       return httplib::Server::HandlerResponse::Unhandled;
@@ -561,13 +624,14 @@ class HttpApiImpl final : public HttpApi {
 
   NodeService* service_;
   HttpOptions options_;
-  httplib::Server server_;
+  CoalescingServer server_;  // one send() per response (http_connection.h)
   std::thread thread_;
   int port_ = 0;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Histogram>& stages_;
+  std::deque<RouteMetrics> route_metrics_;  // stable addresses; grown only by Configure
 };
 
 }  // namespace

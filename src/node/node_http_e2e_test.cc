@@ -316,17 +316,24 @@ TEST_F(NodeE2eTest, EnrolVerifySearchReviewExportAndVerifyTheLog) {
   // ran the engine and appended its audit entry; searches with candidates stored leads.
   auto m = node_->Client().Get("/metrics");
   ASSERT_TRUE(m);
-  auto stage_count = [&](const std::string& route, const std::string& stage) {
-    const std::string key = "facetrail_request_stage_seconds_count{route=\"" + route +
-                            "\",stage=\"" + stage + "\"} ";
+  auto stage_value = [&](const char* what, const std::string& route, const std::string& stage) {
+    const std::string key = std::string("facetrail_request_stage_seconds_") + what + "{route=\"" +
+                            route + "\",stage=\"" + stage + "\"} ";
     size_t at = m->body.find(key);
     return at == std::string::npos ? -1.0 : std::stod(m->body.substr(at + key.size()));
+  };
+  auto stage_count = [&](const std::string& route, const std::string& stage) {
+    return stage_value("count", route, stage);
   };
   EXPECT_GE(stage_count("verify", "engine"), 2.0 * static_cast<double>(gallery_ids_.size()));
   EXPECT_GE(stage_count("verify", "audit_append"), 2.0 * static_cast<double>(gallery_ids_.size()));
   EXPECT_GE(stage_count("verify", "server_total"), stage_count("verify", "engine"));
   EXPECT_GE(stage_count("search", "leads"), 2.0);
   EXPECT_GE(stage_count("search", "parse"), 2.0);
+  // "exchange" (first request byte read -> last response byte sent) covers every routed
+  // request, and contains the handler's own total.
+  EXPECT_EQ(stage_count("verify", "exchange"), stage_count("verify", "server_total"));
+  EXPECT_GE(stage_value("sum", "verify", "exchange"), stage_value("sum", "verify", "server_total"));
 
   // The log verifies live, and from disk after a clean shutdown; a restart keeps it all.
   EXPECT_TRUE(node_->service()->log()->Verify().ok());
