@@ -10,7 +10,9 @@
 # Share of request time outside the face engine, like with like: after each run the node's
 # /metrics gives facetrail_request_stage_seconds{route,stage} for the same requests (body
 # read, parse, base64, auth, policy, engine, match, audit build/append/index, leads, media,
-# respond); share = 1 - in-node engine mean / client-observed request mean. A second
+# respond, and "exchange": first request byte read -> last response byte sent); two shares:
+# client = 1 - in-node engine mean / wrk's request mean (adds loopback transport and both
+# ends' wake-ups), node = 1 - engine mean / exchange mean (the node's own time). A second
 # baseline in the same run: bench/vision_bench (engine only, EmbedProminent end to end) on
 # the same probe images and core, to show whether the engine runs slower inside the node.
 # SOAK_SECONDS=600 adds a soak: /v1/verify at concurrency 2 for that long, errors counted,
@@ -227,10 +229,11 @@ for label, cores in (("1core", 1), ("2core", 2)):
             print(f"| /v1/{mode} | {cores} | {r['concurrency']} | {r['requests']} | {r['errors']} | "
                   f"{r['rps']:.2f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['mean_ms']:.1f} |")
 order = ["body_read", "parse", "base64", "auth", "policy", "engine", "match", "audit_build",
-         "audit_append", "audit_index", "leads", "media", "respond", "other", "server_total"]
+         "audit_append", "audit_index", "leads", "media", "respond", "other", "server_total",
+         "exchange"]
 print("\nServer-side stages, mean ms per request (facetrail_request_stage_seconds):")
-print("| run | cores | " + " | ".join(order) + " | client mean | outside engine |")
-print("|---|---|" + "---|" * (len(order) + 2))
+print("| run | cores | " + " | ".join(order) + " | client mean | outside engine, client | outside engine, node |")
+print("|---|---|" + "---|" * (len(order) + 3))
 for label, cores in (("1core", 1), ("2core", 2)):
     for mode in ("verify", "search"):
         r, st = load(f"{mode}-{label}.json"), stages(mode, label)
@@ -238,7 +241,8 @@ for label, cores in (("1core", 1), ("2core", 2)):
         means, n = st
         cells = " | ".join(f"{means.get(k, 0):.2f}" for k in order)
         share = 1 - means.get("engine", 0) / r["mean_ms"]
-        print(f"| /v1/{mode} | {cores} | {cells} | {r['mean_ms']:.2f} | {100 * share:.1f}% |")
+        node = f"{100 * (1 - means['engine'] / means['exchange']):.1f}%" if means.get("exchange") else "-"
+        print(f"| /v1/{mode} | {cores} | {cells} | {r['mean_ms']:.2f} | {100 * share:.1f}% | {node} |")
 eng = load("engine-1core.json")
 if eng:
     text = json.dumps(eng)
