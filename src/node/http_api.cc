@@ -1,8 +1,8 @@
 // HTTP adapter of the node. httplib, nlohmann-json and prometheus-cpp stay in this file.
 #include "node/http_api.h"
 
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <sstream>
