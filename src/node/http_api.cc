@@ -296,32 +296,12 @@ class HttpApiImpl final : public HttpApi {
       }
       // The probe's base64 text is cut out by a structural scan; only the small rest goes
       // through the JSON parser (json_member_split.h). Anything unusual takes the full parse.
-      std::vector<std::string_view> texts;
-      json j;
-      if (auto split = SplitJsonMember(req.body, image_field)) {
-        j = std::move(split->rest);
-        texts = std::move(split->values);
-      } else {
-        j = json::parse(req.body, nullptr, false);
-        if (j.is_object()) {
-          auto images = j.find(image_field);
-          if (images != j.end()) {
-            std::vector<const json*> list;
-            if (images->is_array()) {
-              for (const json& x : *images) list.push_back(&x);
-            } else {
-              list.push_back(&*images);
-            }
-            for (const json* x : list) {
-              if (!x->is_string()) {
-                SendError(res, InvalidArgumentError(std::string(image_field) + " must be base64 text"));
-                return false;
-              }
-              texts.push_back(x->get_ref<const std::string&>());
-            }
-          }
-        }
+      JsonBody body;
+      if (Status s = ParseJsonBody(req.body, image_field, &body); !s.ok()) {
+        SendError(res, s);
+        return false;
       }
+      json& j = body.rest;
       parse_timer.Stop();
       if (j.is_discarded()) {
         SendError(res, InvalidArgumentError("body is not valid JSON"));
@@ -331,7 +311,7 @@ class HttpApiImpl final : public HttpApi {
         SendError(res, InvalidArgumentError("body is not a JSON object"));
         return false;
       }
-      for (std::string_view text : texts) {
+      for (std::string_view text : body.values) {
         StageTimer b64_timer(t_trace, Stage::kBase64);
         auto bytes = Base64Decode(text);
         if (!bytes.ok()) {
@@ -340,7 +320,6 @@ class HttpApiImpl final : public HttpApi {
         }
         form->images.push_back(std::move(*bytes));
       }
-      j.erase(image_field);
       form->fields = std::move(j);
       return true;
     }

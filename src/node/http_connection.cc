@@ -25,6 +25,13 @@ int Millis(time_t sec, time_t usec) {
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 
+using SteadyClock = std::chrono::steady_clock;
+
+// Milliseconds from now until `deadline` (<= 0 once it has passed).
+long long MillisUntil(SteadyClock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+}
+
 // poll() for `events` up to `ms`; true when ready (or the peer hung up: the next read or
 // send reports it).
 bool WaitFor(int sock, short events, int ms) {
@@ -117,10 +124,9 @@ class BufferedSocketStream final : public httplib::Stream {
   template <typename Stopping>
   bool WaitForRequest(int timeout_ms, Stopping stopping) {
     if (in_off_ < in_len_) return !stopping();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
     while (!stopping()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            deadline - std::chrono::steady_clock::now()).count();
+      const long long left = MillisUntil(deadline);
       if (left <= 0) return false;
       if (WaitFor(sock_, POLLIN, static_cast<int>(std::min<long long>(left, kStopCheckMillis)))) {
         return !stopping();
@@ -134,7 +140,7 @@ class BufferedSocketStream final : public httplib::Stream {
   // waiting up to `timeout_ms` for it. False on error or timeout.
   bool Fill(int timeout_ms) {
     in_off_ = in_len_ = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {
       const ssize_t n = ::recv(sock_, in_.data(), in_.size(), MSG_DONTWAIT);
       if (n >= 0) {
@@ -143,8 +149,7 @@ class BufferedSocketStream final : public httplib::Stream {
       }
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            deadline - std::chrono::steady_clock::now()).count();
+      const long long left = MillisUntil(deadline);
       if (left <= 0 || !WaitFor(sock_, POLLIN, static_cast<int>(left))) return false;
     }
   }
@@ -190,12 +195,12 @@ bool CoalescingServer::process_and_close_socket(socket_t sock) {
     auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
     for (size_t left = keep_alive_max_count_; left > 0; --left) {
       if (!strm.WaitForRequest(Millis(keep_alive_timeout_sec_, 0), stopping)) break;
-      const auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = SteadyClock::now();
       bool connection_closed = false;
       ret = process_request(strm, left == 1, connection_closed, nullptr);
       // The one send() of this response (and of anything a handler left buffered).
       if (!strm.Flush()) ret = false;
-      if (observer_) observer_(std::chrono::steady_clock::now() - t0);
+      if (observer_) observer_(SteadyClock::now() - t0);
       // httplib answers a request whose headers never finished with 400 and would then
       // keep reading the same connection; the rest of that request would parse as a new one.
       if (!ret || connection_closed || strm.read_failed()) break;

@@ -1,5 +1,6 @@
 #include "node/json_member_split.h"
 
+#include <algorithm>
 #include <string>
 
 namespace facetrail::node {
@@ -117,6 +118,30 @@ std::optional<JsonMemberSplit> SplitJsonMember(std::string_view body, std::strin
     split.rest.erase(std::string(key));
   }
   return split;
+}
+
+Status ParseJsonBody(std::string_view body, std::string_view key, JsonBody* out) {
+  if (auto split = SplitJsonMember(body, key)) {
+    out->rest = std::move(split->rest);
+    out->values = std::move(split->values);
+    return Status::Ok();
+  }
+  out->rest = nlohmann::json::parse(body, nullptr, false);
+  if (!out->rest.is_object()) return Status::Ok();  // the caller reports it
+  auto it = out->rest.find(key);
+  if (it == out->rest.end()) return Status::Ok();
+  out->member = std::move(*it);
+  out->rest.erase(it);
+  auto take = [&](const nlohmann::json& x) {
+    if (!x.is_string()) return false;
+    out->values.push_back(x.get_ref<const std::string&>());
+    return true;
+  };
+  const bool ok = out->member.is_array()
+                      ? std::all_of(out->member.begin(), out->member.end(), take)
+                      : take(out->member);
+  if (!ok) return InvalidArgumentError(std::string(key) + " must be base64 text");
+  return Status::Ok();
 }
 
 }  // namespace facetrail::node

@@ -25,6 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "facetrail/status.h"
+
 namespace facetrail::node {
 
 struct JsonMemberSplit {
@@ -33,6 +35,18 @@ struct JsonMemberSplit {
 };
 
 std::optional<JsonMemberSplit> SplitJsonMember(std::string_view body, std::string_view key);
+
+// A JSON request body with its member `key` (a string or an array of strings) taken out:
+// SplitJsonMember when it answers, else nlohmann's full parse. `values` view `body` or
+// `member`, so `out` must outlive them and the body must too. `rest` is discarded when the
+// body is not valid JSON (and is then the only thing set); kInvalidArgument when a value of
+// `key` is not a string.
+struct JsonBody {
+  nlohmann::json rest;                   // the object without `key`
+  std::vector<std::string_view> values;  // the member's strings
+  nlohmann::json member;                 // the member, when the full parse found it
+};
+Status ParseJsonBody(std::string_view body, std::string_view key, JsonBody* out);
 
 }  // namespace facetrail::node
 

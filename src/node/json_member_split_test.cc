@@ -118,6 +118,38 @@ TEST(JsonMemberSplitTest, OnlyTopLevelMembersCount) {
   EXPECT_FALSE(SplitJsonMember(R"({"a":{"image":"QQ=="}})", "image").has_value());
 }
 
+TEST(JsonBodyTest, TakesTheMemberOutOnEitherPath) {
+  // Fast path: a view into the body.
+  const std::string plain = R"({"image":"QQ==","purpose":"x"})";
+  JsonBody fast;
+  ASSERT_TRUE(ParseJsonBody(plain, "image", &fast).ok());
+  ASSERT_EQ(fast.values.size(), 1u);
+  EXPECT_EQ(fast.values[0], "QQ==");
+  EXPECT_GE(fast.values[0].data(), plain.data());
+  EXPECT_EQ(fast.rest, json({{"purpose", "x"}}));
+  // Full parse (an escape in the value): the unescaped text, the member out of `rest`.
+  JsonBody full;
+  ASSERT_TRUE(ParseJsonBody(R"({"images":["Q\/Q=","Qg=="],"purpose":"x"})", "images", &full).ok());
+  ASSERT_EQ(full.values.size(), 2u);
+  EXPECT_EQ(full.values[0], "Q/Q=");
+  EXPECT_EQ(full.values[1], "Qg==");
+  EXPECT_EQ(full.rest, json({{"purpose", "x"}}));
+}
+
+TEST(JsonBodyTest, RefusesNonStringsAndLeavesInvalidJsonDiscarded) {
+  JsonBody a;
+  Status s = ParseJsonBody(R"({"image":["QQ==",7]})", "image", &a);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("base64"), std::string::npos);
+  JsonBody b;
+  EXPECT_TRUE(ParseJsonBody(R"({"image":"QQ==",)", "image", &b).ok());
+  EXPECT_TRUE(b.rest.is_discarded());
+  JsonBody c;
+  EXPECT_TRUE(ParseJsonBody(R"({"purpose":"x"})", "image", &c).ok());
+  EXPECT_TRUE(c.values.empty());
+  EXPECT_EQ(c.rest, json({{"purpose", "x"}}));
+}
+
 #ifdef FACETRAIL_HAVE_RAPIDCHECK
 // Bodies built from the pieces that matter: plain and escaped strings, nesting, the
 // member as string/array/other, duplicates, and small corruptions.
