@@ -37,10 +37,10 @@ struct JsonMemberSplit {
 std::optional<JsonMemberSplit> SplitJsonMember(std::string_view body, std::string_view key);
 
 // A JSON request body with its member `key` (a string or an array of strings) taken out:
-// SplitJsonMember when it answers, else nlohmann's full parse. `values` view `body` or
-// `member`, so `out` must outlive them and the body must too. `rest` is discarded when the
-// body is not valid JSON (and is then the only thing set); kInvalidArgument when a value of
-// `key` is not a string.
+// SplitJsonMember when it answers, else nlohmann's full parse. `values` point into `body`
+// (fast path) or into `member` (full parse): use them only while both live. `rest` is
+// discarded when the body is not valid JSON (and is then the only thing set);
+// kInvalidArgument when a value of `key` is not a string.
 struct JsonBody {
   nlohmann::json rest;                   // the object without `key`
   std::vector<std::string_view> values;  // the member's strings
